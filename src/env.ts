@@ -1,0 +1,29 @@
+/**
+ * Every binding edge-auth reads. Values arrive as strings from `wrangler.toml`
+ * `[vars]`, `.dev.vars` or `wrangler secret put`; `parseConfig` validates them.
+ * `.dev.vars.example` documents each one.
+ */
+export interface Env {
+  UPSTASH_REDIS_REST_URL?: string;
+  UPSTASH_REDIS_REST_TOKEN?: string;
+  DATABASE_URL?: string;
+  NEON_FETCH_ENDPOINT?: string;
+
+  JWT_SECRET?: string;
+  JWT_PUBLIC_JWKS?: string;
+  JWT_JWKS_URL?: string;
+  JWT_ALGORITHMS?: string;
+  JWT_ISSUER?: string;
+  JWT_AUDIENCE?: string;
+  CLOCK_TOLERANCE_SECONDS?: string;
+  SESSION_COOKIE?: string;
+
+  SESSION_CACHE_TTL_SECONDS?: string;
+  TOUCH_INTERVAL_SECONDS?: string;
+  REDIS_KEY_PREFIX?: string;
+  REDIS_TIMEOUT_MS?: string;
+  DATABASE_TIMEOUT_MS?: string;
+
+  ORIGIN_URL?: string;
+  PUBLIC_PATHS?: string;
+}

@@ -1,0 +1,112 @@
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { forward } from '../proxy/forward';
+import { identityHeaders } from '../proxy/identity';
+import type { AuthSession } from '../session/types';
+import { extractToken } from '../token/extract';
+import { AuthError, errorResponse } from './errors';
+import {
+  authenticateRequest,
+  type EdgeAuthEnv,
+  type EdgeAuthOptions,
+  servicesResolver,
+  timingOf,
+  toHttpException,
+} from './middleware';
+
+/**
+ * The edge-auth Worker as a Hono app: the `/auth/*` endpoints, `/healthz`,
+ * and the authenticating reverse proxy for every other path.
+ *
+ * @example
+ * export default createApp(); // services are built from the Worker's env
+ */
+export function createApp(options: EdgeAuthOptions = {}) {
+  const services = servicesResolver(options);
+  const app = new Hono<EdgeAuthEnv>();
+
+  app.use('*', async (c, next) => {
+    const timing = timingOf(c);
+    await next();
+    const header = timing.header();
+    if (header) c.res.headers.append('Server-Timing', header);
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  app.use('/auth/session', noStore);
+  app.use('/auth/verify', noStore);
+  app.use('/auth/logout', noStore);
+
+  app.get('/auth/session', async (c) => {
+    const { session } = await authenticateRequest(c, services(c));
+    return c.json(sessionJson(session));
+  });
+  app.all('/auth/session', (c) => methodNotAllowed(c, 'GET, HEAD'));
+
+  // Forward-auth (nginx auth_request, Caddy forward_auth, Traefik ForwardAuth):
+  // the proxy keeps the original method, so every method is answered.
+  app.all('/auth/verify', async (c) => {
+    const { session } = await authenticateRequest(c, services(c));
+    for (const [name, value] of identityHeaders(session)) c.header(name, value);
+    return c.body(null, 200);
+  });
+
+  app.post('/auth/logout', async (c) => {
+    const { config, verifier, authenticator } = services(c);
+    try {
+      const token = extractToken(c.req.raw.headers, config.token.cookieName);
+      if (token === undefined) throw new AuthError('missing_token', 'no session token was sent');
+      await authenticator.logout(await verifier.verify(token));
+    } catch (err) {
+      throw toHttpException(err);
+    }
+    return c.body(null, 204);
+  });
+  app.all('/auth/logout', (c) => methodNotAllowed(c, 'POST'));
+
+  app.all('*', async (c) => {
+    const { config, isPublic } = services(c);
+    const origin = config.origin.url;
+    if (!origin) return c.json({ error: 'not_found', message: 'no such endpoint' }, 404);
+    const session = isPublic(c.req.path) ? undefined : (await authenticateRequest(c, services(c))).session;
+    const start = performance.now();
+    try {
+      return await forward(c.req.raw, origin, session);
+    } catch (err) {
+      throw toHttpException(err);
+    } finally {
+      timingOf(c).add('origin', performance.now() - start);
+    }
+  });
+
+  app.onError((err) => (err instanceof HTTPException ? err.getResponse() : errorResponse(err)));
+  return app;
+}
+
+/** The JSON shape of `GET /auth/session`. */
+export function sessionJson({ user, session }: AuthSession) {
+  return {
+    user: {
+      id: user.id,
+      username: user.username,
+      email: user.email,
+      firstName: user.firstName,
+      lastName: user.lastName,
+      isStaff: user.isStaff,
+      isActive: user.isActive,
+      isSuperuser: user.isSuperuser,
+    },
+    session: { id: session.id, expiresAt: new Date(session.expiresAt).toISOString(), data: session.data },
+  };
+}
+
+async function noStore(c: Context, next: () => Promise<void>) {
+  await next();
+  c.res.headers.set('Cache-Control', 'no-store');
+}
+
+function methodNotAllowed(c: Context, allow: string) {
+  return c.json({ error: 'method_not_allowed', message: `use ${allow}` }, 405, { Allow: allow });
+}

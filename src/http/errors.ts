@@ -1,0 +1,103 @@
+/**
+ * The errors edge-auth answers with. Each has a stable `code` that appears in
+ * the JSON body and that callers can switch on; messages never contain a
+ * token, key or connection string.
+ */
+export type AuthErrorCode = 'missing_token' | 'invalid_token';
+
+/** The credential is absent or not acceptable: 401 with `WWW-Authenticate`. */
+export class AuthError extends Error {
+  override readonly name = 'AuthError';
+  constructor(
+    readonly code: AuthErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type Dependency = 'redis' | 'database' | 'keys' | 'origin';
+
+/** A dependency needed to decide is down or too slow: 503 with `Retry-After`. */
+export class DependencyError extends Error {
+  override readonly name = 'DependencyError';
+  readonly code = 'dependency_unavailable';
+  constructor(
+    readonly dependency: Dependency,
+    options?: { cause?: unknown },
+  ) {
+    super(`${dependency} unavailable`, options);
+  }
+}
+
+/** The origin could not be reached or did not answer in time: 502. */
+export class OriginError extends Error {
+  override readonly name = 'OriginError';
+  readonly code = 'bad_gateway';
+  constructor(options?: { cause?: unknown }) {
+    super('origin unavailable', options);
+  }
+}
+
+/** The Worker's bindings are invalid; lists every problem at once. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'config_invalid';
+  constructor(readonly problems: string[]) {
+    super(`edge-auth configuration is invalid: ${problems.join('; ')}`);
+  }
+}
+
+export const REALM = 'edge-auth';
+export const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The one place that turns an error into a response.
+ *
+ * @example
+ * app.onError((err) => errorResponse(err, logger));
+ */
+export function errorResponse(err: unknown, log: (line: string) => void = console.error): Response {
+  if (err instanceof AuthError) {
+    const challenge =
+      err.code === 'missing_token'
+        ? `Bearer realm="${REALM}"`
+        : `Bearer realm="${REALM}", error="invalid_token", error_description="${quote(err.message)}"`;
+    return json(401, { error: err.code, message: err.message }, { 'WWW-Authenticate': challenge });
+  }
+  if (err instanceof DependencyError) {
+    log(`edge-auth: ${err.message}: ${describeCause(err.cause)}`);
+    return json(
+      503,
+      { error: err.code, message: `${err.dependency} is unavailable, retry shortly` },
+      { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+    );
+  }
+  if (err instanceof OriginError) {
+    log(`edge-auth: ${err.message}: ${describeCause(err.cause)}`);
+    return json(502, { error: err.code, message: 'the origin did not answer' });
+  }
+  if (err instanceof ConfigError) {
+    log(err.message);
+    return json(500, { error: err.code, message: err.message });
+  }
+  log(`edge-auth: unexpected error: ${describeCause(err)}`);
+  return json(500, { error: 'internal_error', message: 'internal error' });
+}
+
+/** Name and message of an error, cut short; never a stack. */
+export function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return `${cause.name}: ${cause.message}`.slice(0, 300);
+  return String(cause).slice(0, 300);
+}
+
+function quote(text: string): string {
+  return text.replace(/["\\]/g, '');
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
+  });
+}

@@ -1,0 +1,63 @@
+import { OriginError } from '../http/errors';
+import type { AuthSession } from '../session/types';
+import { identityHeaders, stripIdentityHeaders } from './identity';
+
+/** Connection-level headers that must not be relayed (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
+
+/**
+ * Relays a request to the origin: same method, path, query, headers and
+ * streamed body, minus any client-supplied `X-Auth-*` header, plus the
+ * identity headers when the request was authenticated. Redirects are passed
+ * back to the client, not followed.
+ *
+ * @example
+ * return forward(c.req.raw, new URL('https://origin.internal'), session);
+ */
+export async function forward(request: Request, origin: URL, auth?: AuthSession): Promise<Response> {
+  const incoming = new URL(request.url);
+  const target = new URL(origin.href);
+  target.pathname = joinPaths(origin.pathname, incoming.pathname);
+  target.search = incoming.search;
+
+  const headers = new Headers(request.headers);
+  for (const name of HOP_BY_HOP) headers.delete(name);
+  headers.delete('host');
+  stripIdentityHeaders(headers);
+  headers.set('X-Forwarded-Host', incoming.host);
+  headers.set('X-Forwarded-Proto', incoming.protocol.replace(':', ''));
+  const clientIp = request.headers.get('CF-Connecting-IP');
+  if (clientIp) headers.set('X-Forwarded-For', clientIp);
+  if (auth) for (const [name, value] of identityHeaders(auth)) headers.set(name, value);
+
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== null;
+  const init: RequestInit & { duplex?: 'half' } = {
+    method: request.method,
+    headers,
+    redirect: 'manual',
+    ...(hasBody ? { body: request.body, duplex: 'half' } : {}),
+  };
+  let response: Response;
+  try {
+    response = await fetch(target, init);
+  } catch (err) {
+    throw new OriginError({ cause: err });
+  }
+  // Re-wrap so headers (Server-Timing) can be added; the body still streams.
+  return new Response(response.body, response);
+}
+
+function joinPaths(base: string, path: string): string {
+  if (base === '/' || base === '') return path;
+  return `${base.replace(/\/+$/, '')}${path}`;
+}

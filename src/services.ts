@@ -1,0 +1,76 @@
+import { neon, neonConfig } from '@neondatabase/serverless';
+import { Redis } from '@upstash/redis/cloudflare';
+import { type Config, parseConfig } from './config';
+import type { Env } from './env';
+import { ConfigError } from './http/errors';
+import { publicPathMatcher } from './proxy/public-paths';
+import { type Authenticator, createAuthenticator } from './session/authenticator';
+import { createNeonSessionStore } from './session/neon-store';
+import { createUpstashSessionCache } from './session/upstash-cache';
+import { createTokenVerifier, type TokenVerifier } from './token/verifier';
+
+/** Everything a request needs, built once per isolate. */
+export interface EdgeAuthServices {
+  config: Config;
+  verifier: TokenVerifier;
+  authenticator: Authenticator;
+  isPublic: (pathname: string) => boolean;
+}
+
+const built = new WeakMap<object, EdgeAuthServices | ConfigError>();
+
+/**
+ * The wiring: the only place that knows Upstash and Neon. Cached per `env`
+ * object, so keys are imported and clients built once per isolate. A bad
+ * configuration is reported (and logged) once, then answered from the cache.
+ *
+ * @example
+ * const services = servicesFromEnv(env); // throws ConfigError naming every problem
+ */
+export function servicesFromEnv(env: Env): EdgeAuthServices {
+  let entry = built.get(env);
+  if (!entry) {
+    try {
+      entry = buildServices(parseConfig(env));
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      console.error(err.message);
+      entry = err;
+    }
+    built.set(env, entry);
+  }
+  if (entry instanceof ConfigError) throw entry;
+  return entry;
+}
+
+/** Builds the production adapters from a validated config. */
+export function buildServices(config: Config): EdgeAuthServices {
+  if (config.database.fetchEndpoint) neonConfig.fetchEndpoint = config.database.fetchEndpoint;
+  const redis = new Redis({
+    url: config.redis.url,
+    token: config.redis.token,
+    // Entries are parsed by the adapter; batches must never mix two requests' I/O.
+    automaticDeserialization: false,
+    enableAutoPipelining: false,
+    enableTelemetry: false,
+    // A function, so an abort rejects instead of resolving to "Aborted".
+    signal: () => AbortSignal.timeout(config.redis.timeoutMs),
+    retry: { retries: 0, backoff: () => 0 },
+  });
+  const cache = createUpstashSessionCache({ redis, prefix: config.redis.keyPrefix });
+  const store = createNeonSessionStore({
+    sql: neon(config.database.url),
+    timeoutMs: config.database.timeoutMs,
+  });
+  return {
+    config,
+    verifier: createTokenVerifier(config.token),
+    authenticator: createAuthenticator({
+      cache,
+      store,
+      cacheTtlSeconds: config.session.cacheTtlSeconds,
+      touchIntervalSeconds: config.session.touchIntervalSeconds,
+    }),
+    isPublic: publicPathMatcher(config.origin.publicPaths),
+  };
+}

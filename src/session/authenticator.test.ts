@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { bearer, memoryApp, T0 } from '../../test/support/memory-app';
+
+describe('the touch: at most one last_login write per user per interval', () => {
+  it('50 concurrent requests from one user on a warm cache: one UPDATE, one cache round trip each', async () => {
+    const t = memoryApp({ SESSION_CACHE_TTL_SECONDS: '10', TOUCH_INTERVAL_SECONDS: '5' });
+    const token = await t.login('u1', 's1');
+    await t.request('/auth/session', bearer(token)); // warms the cache and touches once
+    await t.settle();
+    expect(t.store.stats.lastLoginWrites).toBe(1);
+    t.clock.now += 6_000; // the marker has expired, the cached session has not
+
+    t.cache.stats.roundTrips = 0;
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => t.request('/auth/session', bearer(token))),
+    );
+    await t.settle();
+
+    expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
+    expect(t.cache.stats.roundTrips).toBe(50);
+    expect(t.store.stats.selects).toBe(1);
+    expect(t.store.stats.touchStatements).toBe(2);
+    expect(t.store.stats.lastLoginWrites).toBe(2);
+    expect(t.store.users.get('u1')!.lastLogin).toBe(T0 + 6_000);
+  });
+
+  it('50 concurrent requests on a cold cache still write last_login once', async () => {
+    const t = memoryApp();
+    const token = await t.login('u1', 's1');
+    await Promise.all(Array.from({ length: 50 }, () => t.request('/auth/session', bearer(token))));
+    await t.settle();
+    expect(t.store.stats.touchStatements).toBe(1);
+    expect(t.store.users.get('u1')!.lastLogin).toBe(T0);
+  });
+
+  it('10 users → 10 UPDATEs; a second burst after the interval → one more each', async () => {
+    const t = memoryApp({ SESSION_CACHE_TTL_SECONDS: '10', TOUCH_INTERVAL_SECONDS: '60' });
+    const tokens = await Promise.all(Array.from({ length: 10 }, (_, i) => t.login(`u${i}`, `s${i}`)));
+    const burst = () =>
+      Promise.all(
+        tokens.flatMap((token) => Array.from({ length: 5 }, () => t.request('/auth/session', bearer(token)))),
+      );
+
+    await burst();
+    await t.settle();
+    expect(t.store.stats.lastLoginWrites).toBe(10);
+
+    t.clock.now += 30_000; // within the interval: nothing more
+    await burst();
+    await t.settle();
+    expect(t.store.stats.lastLoginWrites).toBe(10);
+
+    t.clock.now += 31_000; // past it
+    await burst();
+    await t.settle();
+    expect(t.store.stats.lastLoginWrites).toBe(20);
+    for (let i = 0; i < 10; i++) expect(t.store.users.get(`u${i}`)!.lastLogin).toBe(T0 + 61_000);
+  });
+
+  it('last_login never moves backwards, even when the marker is lost', async () => {
+    const t = memoryApp({ TOUCH_INTERVAL_SECONDS: '60' });
+    const token = await t.login('u1', 's1');
+    t.store.users.get('u1')!.lastLogin = T0 + 3600_000; // written by the origin, "in the future"
+    await t.request('/auth/session', bearer(token));
+    await t.settle();
+    expect(t.store.stats.touchStatements).toBe(1);
+    expect(t.store.stats.lastLoginWrites).toBe(0);
+    expect(t.store.users.get('u1')!.lastLogin).toBe(T0 + 3600_000);
+  });
+});
+
+describe('the session cache', () => {
+  it('serves repeat requests from the cache within the TTL, then reloads', async () => {
+    const t = memoryApp({ SESSION_CACHE_TTL_SECONDS: '5' });
+    const token = await t.login('u1', 's1');
+    for (let i = 0; i < 3; i++) {
+      expect((await t.request('/auth/session', bearer(token))).status).toBe(200);
+      await t.settle();
+    }
+    expect(t.store.stats.selects).toBe(1);
+    t.clock.now += 5_000;
+    await t.request('/auth/session', bearer(token));
+    expect(t.store.stats.selects).toBe(2);
+  });
+
+  it('never caches a session longer than its remaining life', async () => {
+    const t = memoryApp({ SESSION_CACHE_TTL_SECONDS: '10' });
+    const token = await t.login('u1', 's1', { ttlMs: 3_500 });
+    await t.request('/auth/session', bearer(token));
+    await t.settle();
+    expect(t.cache.keys.get('edge-auth:session:s1')!.expiresAt).toBe(T0 + 3_000);
+    t.clock.now += 3_600;
+    const res = await t.request('/auth/session', bearer(token));
+    expect(res.status).toBe(401);
+  });
+
+  it('a revoked session is refused within the TTL', async () => {
+    const t = memoryApp({ SESSION_CACHE_TTL_SECONDS: '10' });
+    const token = await t.login('u1', 's1');
+    await t.request('/auth/session', bearer(token));
+    await t.settle();
+    t.store.sessions.get('s1')!.revokedAt = T0; // revoked directly in the database
+    t.clock.now += 10_000;
+    expect((await t.request('/auth/session', bearer(token))).status).toBe(401);
+  });
+
+  it('TTL 0 disables the cache but keeps one touch per interval', async () => {
+    const t = memoryApp({ SESSION_CACHE_TTL_SECONDS: '0' });
+    const token = await t.login('u1', 's1');
+    await Promise.all(Array.from({ length: 20 }, () => t.request('/auth/session', bearer(token))));
+    await t.settle();
+    expect(t.store.stats.selects).toBe(20);
+    expect([...t.cache.keys.keys()]).toEqual(['edge-auth:touch:u1']);
+    expect(t.store.stats.touchStatements).toBe(1);
+  });
+
+  it('uses REDIS_KEY_PREFIX for both key shapes', async () => {
+    const t = memoryApp({ REDIS_KEY_PREFIX: 'tenant-a:' });
+    const token = await t.login('u1', 's1');
+    await t.request('/auth/session', bearer(token));
+    await t.settle();
+    expect([...t.cache.keys.keys()].sort()).toEqual(['tenant-a:session:s1', 'tenant-a:touch:u1']);
+  });
+});

@@ -1,0 +1,105 @@
+import { mintToken } from '../../dev/tokens';
+import { parseConfig } from '../../src/config';
+import type { Env } from '../../src/env';
+import { createApp } from '../../src/http/app';
+import { publicPathMatcher } from '../../src/proxy/public-paths';
+import type { EdgeAuthServices } from '../../src/services';
+import { createAuthenticator } from '../../src/session/authenticator';
+import { createMemorySessionCache, createMemorySessionStore } from '../../src/session/memory';
+import type { UserProfile } from '../../src/session/types';
+import { createTokenVerifier } from '../../src/token/verifier';
+
+export const SECRET = 'unit-test-secret-unit-test-secret';
+export const T0 = Date.parse('2026-11-27T10:00:00.000Z');
+
+/** A minimal valid env; tests override what they exercise. */
+export function baseEnv(overrides: Partial<Env> = {}): Env {
+  return {
+    UPSTASH_REDIS_REST_URL: 'https://redis.example',
+    UPSTASH_REDIS_REST_TOKEN: 'redis-token',
+    DATABASE_URL: 'postgres://app@db.example/app',
+    JWT_SECRET: SECRET,
+    ORIGIN_URL: 'https://origin.example',
+    ...overrides,
+  };
+}
+
+export function profile(
+  id: string,
+  extra: Partial<UserProfile> = {},
+): UserProfile & { lastLogin: number | null } {
+  return {
+    id,
+    username: `user-${id}`,
+    email: `${id}@example.com`,
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    isStaff: false,
+    isActive: true,
+    isSuperuser: false,
+    lastLogin: null,
+    ...extra,
+  };
+}
+
+/**
+ * The whole HTTP surface on in-memory adapters with a controllable clock, a
+ * recording fake origin and an execution context whose `waitUntil` work can
+ * be awaited.
+ */
+export function memoryApp(envOverrides: Partial<Env> = {}) {
+  const clock = { now: T0 };
+  const now = () => clock.now;
+  const config = parseConfig(baseEnv(envOverrides));
+  const cache = createMemorySessionCache({ prefix: config.redis.keyPrefix, now });
+  const store = createMemorySessionStore({ now });
+  const services: EdgeAuthServices = {
+    config,
+    verifier: createTokenVerifier(config.token),
+    authenticator: createAuthenticator({
+      cache,
+      store,
+      cacheTtlSeconds: config.session.cacheTtlSeconds,
+      touchIntervalSeconds: config.session.touchIntervalSeconds,
+      now,
+      log: () => {},
+    }),
+    isPublic: publicPathMatcher(config.origin.publicPaths),
+  };
+  const app = createApp({ services });
+  const pending: Promise<unknown>[] = [];
+  const ctx = {
+    waitUntil: (p: Promise<unknown>) => void pending.push(p),
+    passThroughOnException: () => {},
+    props: {},
+  } as unknown as ExecutionContext;
+
+  return {
+    app,
+    cache,
+    store,
+    clock,
+    config,
+    request: (path: string, init: RequestInit = {}) => app.request(path, init, {}, ctx),
+    /** Waits for all background work (cache writes, touches), including work it schedules. */
+    async settle() {
+      while (pending.length > 0) await Promise.all(pending.splice(0));
+    },
+    /** Adds a user with a live session and returns a token for it. */
+    async login(
+      userId: string,
+      sessionId: string,
+      opts: { ttlMs?: number; user?: Partial<UserProfile> } = {},
+    ) {
+      if (!store.users.has(userId)) store.users.set(userId, profile(userId, opts.user));
+      store.sessions.set(sessionId, {
+        id: sessionId,
+        userId,
+        expiresAt: clock.now + (opts.ttlMs ?? 3600_000),
+      });
+      return mintToken({ secret: SECRET, userId, sessionId });
+    },
+  };
+}
+
+export const bearer = (token: string): RequestInit => ({ headers: { Authorization: `Bearer ${token}` } });

@@ -1,0 +1,174 @@
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { describe, expect, it, vi } from 'vitest';
+import { baseEnv, SECRET } from '../../test/support/memory-app';
+import { parseConfig } from '../config';
+import { AuthError, DependencyError } from '../http/errors';
+import { extractToken } from './extract';
+import { createTokenVerifier } from './verifier';
+
+const tokenConfig = (overrides: Parameters<typeof baseEnv>[0] = {}) => parseConfig(baseEnv(overrides)).token;
+const hmac = (claims: Record<string, unknown>, alg = 'HS256') =>
+  new SignJWT(claims).setProtectedHeader({ alg }).sign(new TextEncoder().encode(SECRET));
+const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('createTokenVerifier', () => {
+  it('returns sub, sid and exp of a valid HS256 token', async () => {
+    const verifier = createTokenVerifier(tokenConfig());
+    const exp = inAnHour();
+    expect(await verifier.verify(await hmac({ sub: 'u1', sid: 's1', exp }))).toEqual({
+      sub: 'u1',
+      sid: 's1',
+      exp,
+    });
+  });
+
+  it('imports the HMAC key once, not per request', async () => {
+    const token = await hmac({ sub: 'u1', sid: 's1', exp: inAnHour() });
+    const importKey = vi.spyOn(crypto.subtle, 'importKey');
+    const verifier = createTokenVerifier(tokenConfig());
+    for (let i = 0; i < 5; i++) await verifier.verify(token);
+    expect(importKey).toHaveBeenCalledTimes(1);
+    importKey.mockRestore();
+  });
+
+  it('checks issuer and audience when configured', async () => {
+    const verifier = createTokenVerifier(
+      tokenConfig({ JWT_ISSUER: 'https://id.example', JWT_AUDIENCE: 'web' }),
+    );
+    const ok = await hmac({ sub: 'u1', sid: 's1', exp: inAnHour(), iss: 'https://id.example', aud: 'web' });
+    expect((await verifier.verify(ok)).sub).toBe('u1');
+    const wrongIss = await hmac({
+      sub: 'u1',
+      sid: 's1',
+      exp: inAnHour(),
+      iss: 'https://evil.example',
+      aud: 'web',
+    });
+    expect((await rejection(verifier.verify(wrongIss))).message).toBe('claim "iss" is missing or invalid');
+    const noAud = await hmac({ sub: 'u1', sid: 's1', exp: inAnHour(), iss: 'https://id.example' });
+    expect((await rejection(verifier.verify(noAud))).message).toBe('claim "aud" is missing or invalid');
+  });
+
+  it('honours the clock tolerance on exp', async () => {
+    const justExpired = await hmac({ sub: 'u1', sid: 's1', exp: Math.floor(Date.now() / 1000) - 2 });
+    expect((await createTokenVerifier(tokenConfig()).verify(justExpired)).sub).toBe('u1');
+    const err = await rejection(
+      createTokenVerifier(tokenConfig({ CLOCK_TOLERANCE_SECONDS: '0' })).verify(justExpired),
+    );
+    expect(err).toBeInstanceOf(AuthError);
+    expect(err.message).toBe('token expired');
+  });
+
+  it('requires exp, and sub and sid as short printable strings', async () => {
+    const verifier = createTokenVerifier(tokenConfig());
+    for (const claims of [
+      { sub: 'u1', sid: 's1' },
+      { sub: 'u1', sid: 42, exp: inAnHour() },
+      { sub: '', sid: 's1', exp: inAnHour() },
+      { sub: 'u1', sid: 's\u0000', exp: inAnHour() },
+      { sub: 'u'.repeat(300), sid: 's1', exp: inAnHour() },
+    ]) {
+      expect(await rejection(verifier.verify(await hmac(claims)))).toBeInstanceOf(AuthError);
+    }
+  });
+
+  it("verifies against a local JWKS using the keys' own algorithms", async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
+    const verifier = createTokenVerifier(
+      tokenConfig({ JWT_SECRET: undefined, JWT_PUBLIC_JWKS: JSON.stringify({ keys: [jwk] }) }),
+    );
+    const token = await new SignJWT({ sub: 'u1', sid: 's1', exp: inAnHour() })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .sign(privateKey);
+    expect((await verifier.verify(token)).sid).toBe('s1');
+    // An HMAC token "signed" with the public key material must not pass.
+    const confused = await new SignJWT({ sub: 'u1', sid: 's1', exp: inAnHour() })
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+      .sign(new TextEncoder().encode(JSON.stringify(jwk)));
+    expect(await rejection(verifier.verify(confused))).toBeInstanceOf(AuthError);
+  });
+
+  describe('remote JWKS', () => {
+    async function issuer() {
+      const { publicKey, privateKey } = await generateKeyPair('RS256');
+      const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256' }] };
+      const sign = (kid = 'k1') =>
+        new SignJWT({ sub: 'u1', sid: 's1', exp: inAnHour() })
+          .setProtectedHeader({ alg: 'RS256', kid })
+          .sign(privateKey);
+      return { jwks, sign };
+    }
+    const remoteConfig = () =>
+      tokenConfig({ JWT_SECRET: undefined, JWT_JWKS_URL: 'https://id.example/.well-known/jwks.json' });
+
+    it('a cold burst of 10 concurrent verifications fetches the key set once', async () => {
+      // jose shares in-flight fetches except on Workers, which it detects by WebSocketPair.
+      vi.stubGlobal('WebSocketPair', class {});
+      const { jwks, sign } = await issuer();
+      const fetchMock = vi.fn(async () => {
+        await new Promise((r) => setTimeout(r, 20));
+        return Response.json(jwks);
+      });
+      const verifier = createTokenVerifier(remoteConfig(), { fetch: fetchMock });
+      const token = await sign();
+      const results = await Promise.all(Array.from({ length: 10 }, () => verifier.verify(token)));
+      expect(results.every((c) => c.sub === 'u1')).toBe(true);
+      expect(fetchMock).toHaveBeenCalledTimes(1);
+      vi.unstubAllGlobals();
+    });
+
+    it('an unknown kid is a 401, and the cooldown stops it from refetching', async () => {
+      const { jwks, sign } = await issuer();
+      const fetchMock = vi.fn(async () => Response.json(jwks));
+      const verifier = createTokenVerifier(remoteConfig(), { fetch: fetchMock });
+      await verifier.verify(await sign());
+      const unknown = await sign('k-unknown');
+      for (let i = 0; i < 3; i++) {
+        const err = await rejection(verifier.verify(unknown));
+        expect(err).toBeInstanceOf(AuthError);
+        expect(err.message).toBe('no key matches the token');
+      }
+      expect(fetchMock).toHaveBeenCalledTimes(1);
+    });
+
+    it('an unreachable key server is a DependencyError (503), not a 401', async () => {
+      const { sign } = await issuer();
+      const verifier = createTokenVerifier(remoteConfig(), {
+        fetch: vi.fn(async () => Promise.reject(new TypeError('fetch failed'))),
+      });
+      const err = await rejection(verifier.verify(await sign()));
+      expect(err).toBeInstanceOf(DependencyError);
+      expect((err as DependencyError).dependency).toBe('keys');
+    });
+  });
+});
+
+describe('extractToken', () => {
+  const headers = (init: Record<string, string>) => new Headers(init);
+  it('prefers the bearer token, falls back to the cookie, ignores other schemes', () => {
+    expect(extractToken(headers({ Authorization: 'Bearer abc', Cookie: 'session=xyz' }), 'session')).toBe(
+      'abc',
+    );
+    expect(extractToken(headers({ Authorization: 'bearer   abc ' }), 'session')).toBe('abc');
+    expect(
+      extractToken(headers({ Authorization: 'Basic dTpw', Cookie: 'x=1; session=xyz' }), 'session'),
+    ).toBe('xyz');
+    expect(extractToken(headers({ Cookie: 'sessionx=1; session="q%2Bw"' }), 'session')).toBe('q+w');
+    expect(extractToken(headers({ Cookie: 'other=1' }), 'session')).toBeUndefined();
+    expect(extractToken(headers({}), 'session')).toBeUndefined();
+  });
+  it('refuses a malformed bearer credential', () => {
+    expect(() => extractToken(headers({ Authorization: 'Bearer' }), 'session')).toThrow(AuthError);
+    expect(() => extractToken(headers({ Authorization: 'Bearer a b' }), 'session')).toThrow(AuthError);
+  });
+});

@@ -1,0 +1,198 @@
+// Local Upstash-compatible REST server: the `@upstash/redis` client talks to
+// it unchanged, and it relays commands to a real Redis (or, as a development
+// fallback only, to the in-memory engine). Adds round-trip counters and
+// injectable latency so tests and benchmarks can see what the Worker costs.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  BodyTooLargeError,
+  checkLatency,
+  closeServer,
+  handleControl,
+  listen,
+  parseJson,
+  readBody,
+  sendJson,
+  sleep,
+} from '../http';
+import { createTally } from '../stats';
+import { EngineUnavailableError, type RedisEngine, type Reply, ReplyError } from './engine';
+import { createRedisEngine } from './redis-engine';
+import { refusal, toArgs, toEntry } from './wire';
+
+/** Counters served at `GET /__stats`. One HTTP request is one round trip. */
+export interface UpstashStats {
+  requests: number;
+  pipelines: number;
+  transactions: number;
+  /** Executed commands by upper-case name, e.g. `{ GET: 3, EVALSHA: 1 }`. */
+  commands: Record<string, number>;
+}
+
+/** A running local Upstash server. */
+export interface UpstashServer {
+  /** Base URL for `new Redis({ url })`, e.g. `http://127.0.0.1:PORT`. */
+  url: string;
+  port: number;
+  /** What executes the commands: a real Redis or the in-memory fallback. */
+  kind: RedisEngine['kind'];
+  stats(): UpstashStats;
+  resetStats(): void;
+  /** Delay added to every command request before it is answered. */
+  setLatency(ms: number): void;
+  close(): Promise<void>;
+}
+
+/** Options for `startUpstashServer`. Give `redisUrl` or `engine`. */
+export interface UpstashServerOptions {
+  /** Relay to this Redis (redis://…); the server owns and closes that connection. */
+  redisUrl?: string;
+  /** Or run on this engine (e.g. the in-memory one); the caller closes it. */
+  engine?: RedisEngine;
+  /** Bearer token clients must present. */
+  token: string;
+  /** Default 127.0.0.1: the control routes have no auth. */
+  host?: string;
+  /** Default 0 (a free port). */
+  port?: number;
+  /** Default 0. */
+  latencyMs?: number;
+}
+
+type Outcome = { status: number; body: unknown };
+
+const bad = (error: string, status = 400): Outcome => ({ status, body: { error } });
+
+/** Compares digests so the check takes the same time whatever the token's length or content. */
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(header ?? ''), digest(`Bearer ${token}`));
+}
+
+/**
+ * Starts the server and resolves once it listens.
+ * @example const upstash = await startUpstashServer({ redisUrl: 'redis://127.0.0.1:6379', token: 't' });
+ * const redis = new Redis({ url: upstash.url, token: 't', enableTelemetry: false });
+ */
+export async function startUpstashServer(opts: UpstashServerOptions): Promise<UpstashServer> {
+  if (!opts.token) throw new TypeError('startUpstashServer: token must be a non-empty string');
+  if (!opts.engine && !opts.redisUrl) throw new TypeError('startUpstashServer: give redisUrl or engine');
+  const engine = opts.engine ?? createRedisEngine(opts.redisUrl as string);
+  const ownsEngine = !opts.engine;
+  const token = opts.token;
+  let latencyMs = checkLatency(opts.latencyMs ?? 0);
+  const counts = { requests: 0, pipelines: 0, transactions: 0 };
+  const commands = createTally();
+
+  const count = (cmds: string[][]) => {
+    for (const args of cmds) commands.add(args[0]?.toUpperCase() ?? '');
+  };
+
+  async function runOne(body: unknown, base64: boolean): Promise<Outcome> {
+    const args = toArgs(body);
+    if (typeof args === 'string') return bad(args);
+    const refused = refusal(args);
+    if (refused) return bad(refused);
+    count([args]);
+    const [reply] = await engine.pipeline([args]);
+    const entry = toEntry(reply as Reply, base64);
+    return { status: 'error' in entry ? 400 : 200, body: entry };
+  }
+
+  async function runPipeline(body: unknown, base64: boolean): Promise<Outcome> {
+    if (!Array.isArray(body) || body.length === 0)
+      return bad('ERR pipeline body must be a non-empty array of commands');
+    const parsed = body.map(toArgs);
+    const malformed = parsed.find((p) => typeof p === 'string');
+    if (malformed !== undefined) return bad(malformed as string);
+    const all = parsed as string[][];
+    // Refused commands answer in place; the rest still run, as in a Redis pipeline.
+    const refusals = all.map(refusal);
+    const runnable = all.filter((_, i) => refusals[i] === null);
+    count(runnable);
+    const replies = runnable.length > 0 ? await engine.pipeline(runnable) : [];
+    let next = 0;
+    const entries = all.map((_, i) => {
+      const refused = refusals[i];
+      return refused ? { error: refused } : toEntry(replies[next++] as Reply, base64);
+    });
+    return { status: 200, body: entries };
+  }
+
+  async function runTransaction(body: unknown, base64: boolean): Promise<Outcome> {
+    if (!Array.isArray(body) || body.length === 0)
+      return bad('ERR transaction body must be a non-empty array of commands');
+    const parsed = body.map(toArgs);
+    const malformed = parsed.find((p) => typeof p === 'string');
+    if (malformed !== undefined) return bad(malformed as string);
+    const all = parsed as string[][];
+    const refused = all.map(refusal).find((r) => r !== null);
+    if (refused)
+      return bad(`EXECABORT Transaction discarded because of previous errors. First error: ${refused}`);
+    count(all);
+    const replies = await engine.transaction(all);
+    if (replies instanceof ReplyError) return bad(replies.message);
+    return { status: 200, body: replies.map((r) => toEntry(r, base64)) };
+  }
+
+  async function dispatch(req: IncomingMessage, path: string): Promise<Outcome> {
+    counts.requests++;
+    if (path === '/pipeline') counts.pipelines++;
+    if (path === '/multi-exec') counts.transactions++;
+    await sleep(latencyMs);
+    if (!tokenMatches(req.headers.authorization, token)) return bad('Unauthorized', 401);
+    const body = parseJson(await readBody(req));
+    if (body === undefined) return bad('ERR failed to parse the request body as JSON');
+    const base64 = String(req.headers['upstash-encoding']).toLowerCase() === 'base64';
+    if (path === '/pipeline') return runPipeline(body, base64);
+    if (path === '/multi-exec') return runTransaction(body, base64);
+    return runOne(body, base64);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://local').pathname;
+    if (await handleControl(req, res, path, server)) return;
+    if (req.method !== 'POST' || !['/', '/pipeline', '/multi-exec'].includes(path)) {
+      sendJson(res, 404, {
+        error: `ERR no route ${req.method} ${path} (use POST /, /pipeline or /multi-exec)`,
+      });
+      return;
+    }
+    const { status, body } = await dispatch(req, path);
+    sendJson(res, status, body);
+  }
+
+  const http = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (err instanceof BodyTooLargeError) sendJson(res, 413, { error: `ERR ${err.message}` });
+      else if (err instanceof EngineUnavailableError) sendJson(res, 503, { error: `ERR ${err.message}` });
+      else {
+        console.error('[upstash-local] internal error:', err instanceof Error ? err.message : err);
+        if (!res.headersSent) sendJson(res, 500, { error: 'ERR internal error in the local Upstash server' });
+      }
+    });
+  });
+  const host = opts.host ?? '127.0.0.1';
+  const port = await listen(http, host, opts.port ?? 0);
+
+  const server: UpstashServer = {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    kind: engine.kind,
+    stats: () => ({ ...counts, commands: commands.snapshot() }),
+    resetStats() {
+      counts.requests = 0;
+      counts.pipelines = 0;
+      counts.transactions = 0;
+      commands.reset();
+    },
+    setLatency(ms) {
+      latencyMs = checkLatency(ms);
+    },
+    async close() {
+      await closeServer(http);
+      if (ownsEngine) await engine.close();
+    },
+  };
+  return server;
+}

@@ -17,6 +17,7 @@ import {
 } from '../http';
 import { createTally } from '../stats';
 import { EngineUnavailableError, type RedisEngine, type Reply, ReplyError } from './engine';
+import { createMemoryEngine } from './memory/engine';
 import { createRedisEngine } from './redis-engine';
 import { refusal, toArgs, toEntry } from './wire';
 
@@ -43,9 +44,15 @@ export interface UpstashServer {
   close(): Promise<void>;
 }
 
+/** `redisUrl` that selects a fresh in-memory engine (what `ensureRedis` returns when it finds no Redis). */
+export const MEMORY_REDIS_URL = 'memory://';
+
 /** Options for `startUpstashServer`. Give `redisUrl` or `engine`. */
 export interface UpstashServerOptions {
-  /** Relay to this Redis (redis://…); the server owns and closes that connection. */
+  /**
+   * Relay to this Redis (redis://…); the server owns and closes that connection.
+   * MEMORY_REDIS_URL gives the server its own in-memory engine instead (development fallback).
+   */
   redisUrl?: string;
   /** Or run on this engine (e.g. the in-memory one); the caller closes it. */
   engine?: RedisEngine;
@@ -77,7 +84,9 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 export async function startUpstashServer(opts: UpstashServerOptions): Promise<UpstashServer> {
   if (!opts.token) throw new TypeError('startUpstashServer: token must be a non-empty string');
   if (!opts.engine && !opts.redisUrl) throw new TypeError('startUpstashServer: give redisUrl or engine');
-  const engine = opts.engine ?? createRedisEngine(opts.redisUrl as string);
+  const engine =
+    opts.engine ??
+    (opts.redisUrl === MEMORY_REDIS_URL ? createMemoryEngine() : createRedisEngine(opts.redisUrl as string));
   const ownsEngine = !opts.engine;
   const token = opts.token;
   let latencyMs = checkLatency(opts.latencyMs ?? 0);

@@ -1,0 +1,197 @@
+// The real @upstash/redis client against the local Upstash server, on the real
+// Redis and on the in-memory engine, with auto-pipelining on (the 1.39 default)
+// and off.
+import { errors, type Redis } from '@upstash/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UpstashServer } from '../../dev/upstash/server';
+import { LOOKUP_SCRIPT } from '../../src/session/lookup-script';
+import { cleanup, client, newPrefix, targets } from './upstash-targets';
+
+const modes = [
+  { mode: 'auto-pipelining on', autoPipelining: true },
+  { mode: 'auto-pipelining off', autoPipelining: false },
+];
+
+describe.each(targets())('$name', (target) => {
+  let server: UpstashServer;
+  const prefix = newPrefix('client');
+  beforeAll(async () => {
+    server = await target.start();
+  });
+  afterAll(async () => {
+    await cleanup(server, prefix);
+    await server.close();
+  });
+
+  describe.each(modes)('$mode', ({ mode, autoPipelining }) => {
+    let redis: Redis;
+    const key = (name: string) => `${prefix}${mode.replace(/\W/g, '')}:${name}`;
+    beforeAll(() => {
+      redis = client(server, { autoPipelining });
+    });
+
+    it('SET NX EX answers "OK" once, then null, and sets a TTL', async () => {
+      expect(await redis.set(key('nx'), 'v', { nx: true, ex: 30 })).toBe('OK');
+      expect(await redis.set(key('nx'), 'w', { nx: true, ex: 30 })).toBeNull();
+      expect(await redis.get(key('nx'))).toBe('v');
+      const ttl = await redis.ttl(key('nx'));
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(30);
+    });
+
+    it('GET of a missing key is null', async () => {
+      expect(await redis.get(key('missing'))).toBeNull();
+    });
+
+    it('round-trips JSON values and non-ASCII text', async () => {
+      const value = { user: 'ü-42', roles: ['a', 'b'], n: 3, nested: { ok: true } };
+      await redis.set(key('json'), value);
+      expect(await redis.get(key('json'))).toEqual(value);
+      await redis.set(key('text'), 'héllo ✓ 🚀');
+      expect(await redis.get(key('text'))).toBe('héllo ✓ 🚀');
+    });
+
+    it('runs an explicit pipeline in one round trip, in order', async () => {
+      server.resetStats();
+      const p = redis.pipeline();
+      p.set(key('p'), 5);
+      p.incr(key('p'));
+      p.get(key('p'));
+      p.del(key('p'));
+      expect(await p.exec()).toEqual(['OK', 6, 6, 1]);
+      expect(server.stats()).toMatchObject({
+        requests: 1,
+        pipelines: 1,
+        commands: { SET: 1, INCR: 1, GET: 1, DEL: 1 },
+      });
+    });
+
+    it('reports a failing command inside a pipeline without losing the others', async () => {
+      await redis.set(key('word'), 'abc');
+      const p = redis.pipeline();
+      p.set(key('pe'), 'x');
+      p.incr(key('word'));
+      await expect(p.exec()).rejects.toThrow(/Command 2 \[ incr \] failed: ERR value is not an integer/);
+      const q = redis.pipeline();
+      q.get(key('pe'));
+      q.incr(key('word'));
+      const [ok, failed] = await q.exec({ keepErrors: true });
+      expect(ok).toEqual({ result: 'x', error: undefined });
+      expect(failed?.error).toMatch(/^ERR value is not an integer/);
+    });
+
+    it('runs multi/exec as one transaction; an exec-time error does not undo the rest', async () => {
+      server.resetStats();
+      const m = redis.multi();
+      m.set(key('m'), 1);
+      m.incrby(key('m'), 4);
+      expect(await m.exec()).toEqual(['OK', 5]);
+      expect(server.stats()).toMatchObject({ requests: 1, transactions: 1 });
+      await redis.set(key('mw'), 'abc');
+      const bad = redis.multi();
+      bad.set(key('m'), 10);
+      bad.incr(key('mw'));
+      await expect(bad.exec()).rejects.toThrow(/Command 2 \[ incr \] failed/);
+      expect(await redis.get(key('m'))).toBe(10);
+    });
+
+    it('turns a Redis error reply into UpstashError with the message intact', async () => {
+      await redis.set(key('str'), 'abc');
+      const err = await redis.incr(key('str')).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(errors.UpstashError);
+      expect((err as Error).message).toMatch(/ERR value is not an integer or out of range/);
+    });
+
+    it('rejects a wrong token', async () => {
+      const wrong = client(server, { autoPipelining, token: 'not-the-token' });
+      const err = await wrong.get(key('x')).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(errors.UpstashError);
+      expect((err as Error).message).toMatch(/Unauthorized/);
+    });
+
+    it('evaluates scripts with EVAL and EVALSHA, and reports NOSCRIPT', async () => {
+      const script = `return {1, ARGV[1], KEYS[1], '${mode}'}`;
+      expect(await redis.eval(script, [key('k')], ['arg'])).toEqual([1, 'arg', key('k'), mode]);
+      const sha = await redis.scriptLoad(script);
+      expect(await redis.evalsha(sha, [key('k')], ['again'])).toEqual([1, 'again', key('k'), mode]);
+      expect(await redis.scriptExists(sha, '0'.repeat(40))).toEqual([1, 0]);
+      await expect(redis.evalsha('0'.repeat(40), [], [])).rejects.toThrow(/NOSCRIPT/);
+    });
+
+    it('createScript().exec falls back from EVALSHA to EVAL once, then uses EVALSHA only', async () => {
+      const script = redis.createScript<number>(`return ${Date.now()} % 1000 + ${autoPipelining ? 1 : 2}`);
+      server.resetStats();
+      const first = await script.exec([], []);
+      expect(server.stats().commands).toEqual({ EVALSHA: 1, EVAL: 1 });
+      expect(await script.exec([], [])).toBe(first);
+      expect(server.stats().commands).toEqual({ EVALSHA: 2, EVAL: 1 });
+    });
+
+    it("applies Redis's Lua-to-reply conversion rules", async () => {
+      expect(await redis.eval('return {1, 2, nil, 4}', [], [])).toEqual([1, 2]);
+      expect(await redis.eval('return false', [], [])).toBeNull();
+      expect(await redis.eval('return true', [], [])).toBe(1);
+      expect(await redis.eval('return 3.99', [], [])).toBe(3);
+      expect(await redis.eval("return {ok='FINE'}", [], [])).toBe('FINE');
+      expect(await redis.eval("return redis.call('SET', KEYS[1], 'v')", [key('lua')], [])).toBe('OK');
+      expect(await redis.eval("return redis.call('GET', KEYS[1])", [key('lua-missing')], [])).toBeNull();
+      expect(
+        await redis.eval("return {redis.call('GET', KEYS[1]) == false}", [key('lua-missing')], []),
+      ).toEqual([1]);
+      await expect(redis.eval("return redis.error_reply('MYERR custom')", [], [])).rejects.toThrow(
+        /MYERR custom/,
+      );
+      await expect(redis.eval("return redis.call('INCR', KEYS[1])", [key('lua')], [])).rejects.toThrow(
+        /ERR value is not an integer/,
+      );
+      const caught = "local r = redis.pcall('INCR', KEYS[1]); return type(r) == 'table' and r.err ~= nil";
+      expect(await redis.eval(caught, [key('lua')], [])).toBe(1);
+    });
+
+    it("runs edge-auth's lookup script: miss, claim once, hit without claim, expired entry", async () => {
+      const now = Date.now();
+      const header = 'v1|user-7|';
+      const entry = `${header}${now + 60_000}|{"sid":"s1"}`;
+      const run = (sessionKey: string, ttl: string, at = now) =>
+        redis.eval<string[], [number, string?]>(
+          LOOKUP_SCRIPT,
+          [sessionKey, key('touch')],
+          [header, String(at), 'm', ttl],
+        );
+      expect(await run(key('no-session'), '60')).toEqual([0]);
+      await redis.set(key('session'), entry);
+      expect(await run(key('session'), '60')).toEqual([2, entry]);
+      expect(await redis.ttl(key('touch'))).toBeGreaterThan(0);
+      expect(await run(key('session'), '60')).toEqual([1, entry]);
+      await redis.del(key('touch'));
+      expect(await run(key('session'), '0')).toEqual([1, entry]);
+      expect(await run(key('session'), '60', now + 120_000)).toEqual([1, entry]);
+      expect(await redis.exists(key('touch'))).toBe(0);
+    });
+
+    it('counts one request per round trip', async () => {
+      server.resetStats();
+      for (let i = 0; i < 5; i++) await redis.get(key(`seq${i}`));
+      expect(server.stats()).toMatchObject({ requests: 5, commands: { GET: 5 } });
+      server.resetStats();
+      await Promise.all([1, 2, 3, 4].map((i) => redis.get(key(`par${i}`))));
+      // Auto-pipelining batches commands issued in the same tick into one /pipeline request.
+      expect(server.stats()).toMatchObject({ requests: autoPipelining ? 1 : 4, commands: { GET: 4 } });
+    });
+
+    it('delays every request by the injected latency', async () => {
+      await redis.get(key('warm'));
+      server.setLatency(150);
+      try {
+        const started = performance.now();
+        await redis.get(key('slow'));
+        expect(performance.now() - started).toBeGreaterThanOrEqual(145);
+      } finally {
+        server.setLatency(0);
+      }
+      const started = performance.now();
+      await redis.get(key('fast'));
+      expect(performance.now() - started).toBeLessThan(100);
+    });
+  });
+});

@@ -111,12 +111,12 @@ describe('neon() over the local SQL-over-HTTP server', () => {
   });
 
   it('honours the batch isolation level and read-only flag', async () => {
-    const [[level]] = await sql.transaction([sql`SHOW transaction_isolation`], {
+    const [result] = await sql.transaction([sql`SHOW transaction_isolation`], {
       isolationLevel: 'Serializable',
       readOnly: true,
       deferrable: true,
     });
-    expect(level).toEqual({ transaction_isolation: 'serializable' });
+    expect(result).toEqual([{ transaction_isolation: 'serializable' }]);
     const err = await failure(sql.transaction([sql`UPDATE accounts SET n = 0`], { readOnly: true }));
     expect(err).toMatchObject({ code: '25006' });
   });

@@ -198,10 +198,13 @@ export class LuaScripts {
       const status = lua.lua_pcall(L, 0, 1, 0);
       const reply = toReply(L, -1);
       if (status === lua.LUA_OK) return reply;
-      // redis.call failures arrive as {err=…} tables (already ReplyErrors); others are Lua error strings.
-      if (reply instanceof ReplyError) return reply;
-      const text = Buffer.isBuffer(reply) ? reply.toString('utf8') : 'unknown error';
-      return new ReplyError(`ERR ${text} script: ${name}, on @user_script.`);
+      // Raised errors get Redis 7's suffix (without the line number). redis.call failures arrive as
+      // {err=…} tables, already ReplyErrors; anything else raised is a Lua error string.
+      const where = ` script: ${name}, on @user_script.`;
+      if (reply instanceof ReplyError) return new ReplyError(`${reply.message}${where}`);
+      return new ReplyError(
+        `ERR ${Buffer.isBuffer(reply) ? reply.toString('utf8') : 'unknown error'}${where}`,
+      );
     } finally {
       lua.lua_sethook(L, null, 0, 0);
       lua.lua_settop(L, top);

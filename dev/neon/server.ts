@@ -146,7 +146,8 @@ export async function startNeonServer(opts: NeonServerOptions): Promise<NeonServ
 
   const http = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (res.headersSent) return;
+      // Already answered, or the client gave up (its own timeout): nobody is left to answer.
+      if (res.headersSent || req.socket.destroyed) return;
       if (err instanceof pg.DatabaseError) sendJson(res, 400, errorBody(err));
       else if (err instanceof BadRequest) sendJson(res, 400, { message: err.message });
       else if (err instanceof BodyTooLargeError) sendJson(res, 413, { message: err.message });

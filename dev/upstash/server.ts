@@ -173,6 +173,8 @@ export async function startUpstashServer(opts: UpstashServerOptions): Promise<Up
 
   const http = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
+      // The client gave up (its own timeout): nobody is left to answer, and it is not our failure.
+      if (req.socket.destroyed) return;
       if (err instanceof BodyTooLargeError) sendJson(res, 413, { error: `ERR ${err.message}` });
       else if (err instanceof EngineUnavailableError) sendJson(res, 503, { error: `ERR ${err.message}` });
       else {

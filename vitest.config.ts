@@ -18,7 +18,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/**/*.test.ts'],
           environment: 'node',
-          globalSetup: ['test/setup/services.global.ts'],
+          globalSetup: ['test/setup/services.global.ts', 'test/setup/worker.global.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

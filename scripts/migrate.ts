@@ -1,4 +1,4 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -62,7 +62,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2);
   }
   migrate(url, { log: console.log })
-    .then((applied) => console.log(applied.length ? `${applied.length} migration(s) applied` : 'schema up to date'))
+    .then((applied) =>
+      console.log(applied.length ? `${applied.length} migration(s) applied` : 'schema up to date'),
+    )
     .catch((err: Error) => {
       console.error(err.message);
       process.exit(1);

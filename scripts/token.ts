@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { mintToken } from '../dev/tokens';
 import { DEV_JWT_SECRET } from '../dev/defaults';
+import { mintToken } from '../dev/tokens';
 
 /**
  * `npm run token -- --user <id> --session <sid> [--ttl 3600]`: prints a token

@@ -85,10 +85,18 @@ export function errorResponse(err: unknown, log: (line: string) => void = consol
   return json(500, { error: 'internal_error', message: 'internal error' });
 }
 
-/** Name and message of an error, cut short; never a stack. */
+/**
+ * Name and message of an error, cut short, never a stack, and scrubbed of
+ * what client libraries put in their messages: URLs (a connection string
+ * carries its password) and Upstash's echo of the command's arguments
+ * (keys and cached session data).
+ */
 export function describeCause(cause: unknown): string {
-  if (cause instanceof Error) return `${cause.name}: ${cause.message}`.slice(0, 300);
-  return String(cause).slice(0, 300);
+  const text = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  return text
+    .replace(/,? command was: [\s\S]*$/, '')
+    .replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>')
+    .slice(0, 300);
 }
 
 function quote(text: string): string {

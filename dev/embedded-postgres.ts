@@ -3,7 +3,7 @@
 // is told to run the server as the `postgres` user (creating it if missing).
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, symlink } from 'node:fs/promises';
+import { readFile, rm, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -52,9 +52,10 @@ export async function startEmbeddedPostgres(
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
   const isRoot = userInfo().uid === 0;
+  const databaseDir = join(tmpdir(), `edge-auth-pg-${port}-${randomBytes(3).toString('hex')}`);
   const cluster = new EmbeddedPostgres({
     // Not created here: when running as root the package creates it owned by `postgres`.
-    databaseDir: join(tmpdir(), `edge-auth-pg-${port}-${randomBytes(3).toString('hex')}`),
+    databaseDir,
     port,
     user: 'postgres',
     password,
@@ -73,5 +74,11 @@ export async function startEmbeddedPostgres(
     await cluster.stop().catch(() => undefined);
     throw new Error(`embedded PostgreSQL did not start${err instanceof Error ? `: ${err.message}` : ''}`);
   }
-  return { host: '127.0.0.1', port, user: 'postgres', password, stop: () => cluster.stop() };
+  // Ctrl-C reaches the server too (same process group), and the package's own
+  // removal can race its shutdown, so the directory is removed again here.
+  const stop = async () => {
+    await cluster.stop().catch(() => undefined);
+    await rm(databaseDir, { recursive: true, force: true });
+  };
+  return { host: '127.0.0.1', port, user: 'postgres', password, stop };
 }

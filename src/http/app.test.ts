@@ -137,6 +137,7 @@ describe('edge-auth HTTP surface (in-memory adapters)', () => {
         },
       ],
       ['garbage', async () => 'not.a.jwt'],
+      ['a token with non-ASCII characters', async () => 'é'.repeat(3000)],
       ['a token over 8 KiB', async () => `${'a'.repeat(9000)}.b.c`],
     ];
     for (const [name, makeToken] of cases) {
@@ -236,6 +237,8 @@ describe('edge-auth HTTP surface (in-memory adapters)', () => {
     }
     expect(origin.map((r) => r.headers.has('X-Auth-User-Id'))).toEqual([false, false, false, false]);
     expect((await t.request('/static-admin')).status).toBe(401);
+    expect((await t.request('/static%2F..%2Fadmin')).status).toBe(401); // no decoding tricks
+    expect((await t.request('/static/../admin')).status).toBe(401); // normalised before matching
     expect(t.store.stats.selects).toBe(0);
   });
 

@@ -70,7 +70,10 @@ export function createApp(options: EdgeAuthOptions = {}) {
     const { config, isPublic } = services(c);
     const origin = config.origin.url;
     if (!origin) return c.json({ error: 'not_found', message: 'no such endpoint' }, 404);
-    const session = isPublic(c.req.path) ? undefined : (await authenticateRequest(c, services(c))).session;
+    // Match on the raw, normalised pathname: the exact path the origin receives.
+    const session = isPublic(new URL(c.req.url).pathname)
+      ? undefined
+      : (await authenticateRequest(c, services(c))).session;
     const start = performance.now();
     try {
       return await forward(c.req.raw, origin, session);

@@ -53,8 +53,9 @@ export function createTokenVerifier(
 
   return {
     async verify(token) {
-      // Length of the UTF-16 string bounds its UTF-8 size from below; a JWT is ASCII anyway.
       if (token.length > MAX_TOKEN_BYTES) throw new AuthError('invalid_token', 'token too large');
+      // A compact JWS is printable ASCII, so past this check length equals bytes.
+      if (!/^[\x21-\x7e]+$/.test(token)) throw new AuthError('invalid_token', 'malformed token');
       let payload: Record<string, unknown>;
       try {
         ({ payload } = await jwtVerify(token, getKey, verifyOptions));

@@ -5,12 +5,12 @@ import { Miniflare } from 'miniflare';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { startNeonServer } from '../../dev/neon/server';
+import { startEchoOrigin } from '../../dev/origin';
 import { createDatabase } from '../../dev/services';
 import { mintToken } from '../../dev/tokens';
 import { startUpstashServer } from '../../dev/upstash/server';
 import { migrate } from '../../scripts/migrate';
 import type { Env } from '../../src/env';
-import { startEchoOrigin } from './origin';
 
 export const TEST_SECRET = 'workerd-suite-secret-workerd-suite-secret';
 const REDIS_TOKEN = 'workerd-suite-redis-token';

@@ -14,7 +14,8 @@ import { ensurePostgres, ensureRedis } from './services';
 import { mintToken } from './tokens';
 import { startUpstashServer } from './upstash/server';
 
-const DEV_DATABASE = 'edge_auth_dev';
+/** The dev database survives restarts; EDGE_AUTH_DEV_DATABASE picks another (the tests use a throwaway one). */
+const DEV_DATABASE = process.env.EDGE_AUTH_DEV_DATABASE ?? 'edge_auth_dev';
 const log = (line: string) => console.log(`[dev] ${line}`);
 const cleanups: (() => Promise<unknown>)[] = [];
 let wrangler: ChildProcess | undefined;
@@ -85,6 +86,8 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
   await admin.connect();
   try {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!/^[a-z_][a-z0-9_]*$/.test(name))
+      throw new Error('EDGE_AUTH_DEV_DATABASE must be a plain lower-case identifier');
     if (!rowCount) await admin.query(`CREATE DATABASE ${name}`);
   } finally {
     await admin.end();
@@ -117,8 +120,11 @@ async function seedDemo(databaseUrl: string) {
 
 function startWrangler(port: number, vars: Env): ChildProcess {
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false'];
+  if (process.env.WRANGLER_INSPECTOR_PORT) args.push('--inspector-port', process.env.WRANGLER_INSPECTOR_PORT);
   for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);
   const child = spawn('node_modules/.bin/wrangler', args, {
+    // Its own process group, so stop() can end wrangler, workerd and esbuild together and wait for them.
+    detached: true,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
   });
@@ -148,14 +154,33 @@ let stopping = false;
 async function stop(code: number) {
   if (stopping) return;
   stopping = true;
-  if (wrangler && wrangler.exitCode === null) {
-    const exited = new Promise((r) => wrangler?.once('exit', r));
-    wrangler.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (wrangler.exitCode === null) wrangler.kill('SIGKILL');
-  }
+  if (wrangler?.pid) await endGroup(wrangler.pid);
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
   process.exit(code);
+}
+
+/** Ends every process of a group (SIGTERM, then SIGKILL after 5 s) and waits until none is left. */
+async function endGroup(pgid: number) {
+  const alive = () => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pgid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGTERM');
+  for (let waited = 0; alive(); waited += 50) {
+    if (waited === 5000) signal('SIGKILL');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 process.once('SIGINT', () => void stop(0));

@@ -304,6 +304,7 @@ describe('edge-auth HTTP surface (in-memory adapters)', () => {
     t.store.failing = true;
     const res = await t.request('/healthz');
     expect(res.status).toBe(200);
+    expect(res.headers.get('Server-Timing')).toMatch(/^total;dur=[\d.]+$/);
     expect(t.cache.stats.roundTrips + t.store.stats.selects).toBe(0);
   });
 

@@ -28,9 +28,10 @@ export function createApp(options: EdgeAuthOptions = {}) {
 
   app.use('*', async (c, next) => {
     const timing = timingOf(c);
+    const start = performance.now();
     await next();
-    const header = timing.header();
-    if (header) c.res.headers.append('Server-Timing', header);
+    timing.add('total', performance.now() - start);
+    c.res.headers.append('Server-Timing', timing.header());
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

@@ -76,6 +76,7 @@ export function memoryApp(envOverrides: Partial<Env> = {}) {
 
   return {
     app,
+    services,
     cache,
     store,
     clock,

@@ -69,6 +69,18 @@ describe('parseConfig', () => {
     ]);
   });
 
+  it('accepts numbers, booleans and objects as wrangler passes unquoted [vars]', () => {
+    const jwks = { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }] };
+    const env = {
+      ...baseEnv({ JWT_SECRET: undefined }),
+      SESSION_CACHE_TTL_SECONDS: 0,
+      JWT_PUBLIC_JWKS: jwks,
+    };
+    const config = parseConfig(env as unknown as Parameters<typeof parseConfig>[0]);
+    expect(config.session.cacheTtlSeconds).toBe(0);
+    expect(config.token.keys).toEqual({ kind: 'jwks', jwks });
+  });
+
   it('accepts 0 to disable the session cache and parses lists', () => {
     const config = parseConfig(
       baseEnv({

@@ -57,13 +57,12 @@ const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 export function parseConfig(env: Env): Config {
   const problems: string[] = [];
   const read = (name: keyof Env): string | undefined => {
-    const value = env[name];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'string') {
-      problems.push(`${name} must be a string`);
+    const value = textOf((env as Record<string, unknown>)[name]);
+    if (value === null) {
+      problems.push(`${name} must be text`);
       return undefined;
     }
-    const trimmed = value.trim();
+    const trimmed = value?.trim();
     return trimmed === '' ? undefined : trimmed;
   };
   const required = (name: keyof Env): string => {
@@ -113,10 +112,10 @@ export function parseConfig(env: Env): Config {
   const cookieName = read('SESSION_COOKIE') ?? 'session';
   if (!COOKIE_NAME.test(cookieName)) problems.push('SESSION_COOKIE must be a valid cookie name');
 
-  const keyPrefix = env.REDIS_KEY_PREFIX ?? 'edge-auth:';
-  if (typeof keyPrefix !== 'string' || /[\s]/.test(keyPrefix)) {
+  // Not trimmed: the prefix is used verbatim, and an empty one is allowed.
+  const keyPrefix = textOf(env.REDIS_KEY_PREFIX) ?? 'edge-auth:';
+  if (keyPrefix === null || /\s/.test(keyPrefix))
     problems.push('REDIS_KEY_PREFIX must not contain whitespace');
-  }
 
   const originUrl = url('ORIGIN_URL', read('ORIGIN_URL'), ['https:', 'http:']);
   const publicPaths = parsePublicPaths(read('PUBLIC_PATHS'), problems);
@@ -125,7 +124,7 @@ export function parseConfig(env: Env): Config {
     redis: {
       url: redisUrl,
       token: redisToken,
-      keyPrefix: typeof keyPrefix === 'string' ? keyPrefix : 'edge-auth:',
+      keyPrefix: keyPrefix ?? 'edge-auth:',
       timeoutMs: integer('REDIS_TIMEOUT_MS', 1000, 50, 30_000),
     },
     database: {
@@ -149,6 +148,19 @@ export function parseConfig(env: Env): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * A binding as text. wrangler passes unquoted TOML values as numbers or
+ * booleans and tables as objects (a JWKS, say); all are accepted. `null`
+ * means "not representable as text".
+ */
+function textOf(value: unknown): string | undefined | null {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'object') return JSON.stringify(value);
+  return null;
 }
 
 function parseKeySource(

@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 // the global setup) and runs the bundled Worker inside workerd via Miniflare.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {
         test: {

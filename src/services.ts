@@ -4,7 +4,7 @@ import { type Config, parseConfig } from './config';
 import type { Env } from './env';
 import { ConfigError } from './http/errors';
 import { publicPathMatcher } from './proxy/public-paths';
-import { type Authenticator, createAuthenticator } from './session/authenticator';
+import { type Authenticator, type AuthenticatorOptions, createAuthenticator } from './session/authenticator';
 import { createNeonSessionStore } from './session/neon-store';
 import { createUpstashSessionCache } from './session/upstash-cache';
 import { createTokenVerifier, type TokenVerifier } from './token/verifier';
@@ -57,17 +57,28 @@ export function buildServices(config: Config): EdgeAuthServices {
     signal: () => AbortSignal.timeout(config.redis.timeoutMs),
     retry: { retries: 0, backoff: () => 0 },
   });
-  const cache = createUpstashSessionCache({ redis, prefix: config.redis.keyPrefix });
-  const store = createNeonSessionStore({
-    sql: neon(config.database.url),
-    timeoutMs: config.database.timeoutMs,
+  return assembleServices(config, {
+    cache: createUpstashSessionCache({ redis, prefix: config.redis.keyPrefix }),
+    store: createNeonSessionStore({ sql: neon(config.database.url), timeoutMs: config.database.timeoutMs }),
   });
+}
+
+/**
+ * Assembles the services around any pair of adapters (tests pass in-memory
+ * ones with a controlled clock).
+ *
+ * @example
+ * const services = assembleServices(parseConfig(env), { cache, store });
+ */
+export function assembleServices(
+  config: Config,
+  adapters: Pick<AuthenticatorOptions, 'cache' | 'store' | 'now' | 'log'>,
+): EdgeAuthServices {
   return {
     config,
     verifier: createTokenVerifier(config.token),
     authenticator: createAuthenticator({
-      cache,
-      store,
+      ...adapters,
       cacheTtlSeconds: config.session.cacheTtlSeconds,
       touchIntervalSeconds: config.session.touchIntervalSeconds,
     }),

@@ -2,12 +2,9 @@ import { mintToken } from '../../dev/tokens';
 import { parseConfig } from '../../src/config';
 import type { Env } from '../../src/env';
 import { createApp } from '../../src/http/app';
-import { publicPathMatcher } from '../../src/proxy/public-paths';
-import type { EdgeAuthServices } from '../../src/services';
-import { createAuthenticator } from '../../src/session/authenticator';
+import { assembleServices } from '../../src/services';
 import { createMemorySessionCache, createMemorySessionStore } from '../../src/session/memory';
 import type { UserProfile } from '../../src/session/types';
-import { createTokenVerifier } from '../../src/token/verifier';
 
 export const SECRET = 'unit-test-secret-unit-test-secret';
 export const T0 = Date.parse('2026-11-27T10:00:00.000Z');
@@ -53,19 +50,7 @@ export function memoryApp(envOverrides: Partial<Env> = {}) {
   const config = parseConfig(baseEnv(envOverrides));
   const cache = createMemorySessionCache({ prefix: config.redis.keyPrefix, now });
   const store = createMemorySessionStore({ now });
-  const services: EdgeAuthServices = {
-    config,
-    verifier: createTokenVerifier(config.token),
-    authenticator: createAuthenticator({
-      cache,
-      store,
-      cacheTtlSeconds: config.session.cacheTtlSeconds,
-      touchIntervalSeconds: config.session.touchIntervalSeconds,
-      now,
-      log: () => {},
-    }),
-    isPublic: publicPathMatcher(config.origin.publicPaths),
-  };
+  const services = assembleServices(config, { cache, store, now, log: () => {} });
   const app = createApp({ services });
   const pending: Promise<unknown>[] = [];
   const ctx = {

@@ -1,0 +1,225 @@
+// The benchmark's own slice of the local stack: a fresh database with a write
+// log, a Redis key prefix, an echo origin, and per variant its own Upstash and
+// Neon protocol servers (so each variant's round trips are counted apart)
+// plus its own workerd instance.
+import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
+import { Redis } from '@upstash/redis';
+import { Miniflare, type Response as WorkerResponse } from 'miniflare';
+import pg from 'pg';
+import type { Upstream } from '../dev/neon/pools';
+import { type NeonServer, startNeonServer } from '../dev/neon/server';
+import { startEchoOrigin } from '../dev/origin';
+import { createDatabase } from '../dev/services';
+import { mintToken } from '../dev/tokens';
+import { startUpstashServer, type UpstashServer } from '../dev/upstash/server';
+import { migrate } from '../scripts/migrate';
+import type { Env } from '../src/env';
+import { COMPATIBILITY_DATE, VARIANTS, type Variant } from './build';
+import type { ConvoyEnv } from './workers/convoy';
+import type { PassthroughEnv } from './workers/passthrough';
+
+const JWT_SECRET = 'edge-auth-bench-secret-edge-auth-bench-secret';
+const REDIS_TOKEN = 'edge-auth-bench-redis-token';
+
+/** Counts every row whose last_login changed, per user, independently of the Workers and servers. */
+const WRITE_LOG_SQL = `
+CREATE TABLE last_login_writes (user_id text NOT NULL, written_at timestamptz NOT NULL DEFAULT clock_timestamp());
+CREATE FUNCTION record_last_login_write() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO last_login_writes (user_id) VALUES (NEW.id); RETURN NEW; END $$;
+CREATE TRIGGER users_last_login_write AFTER UPDATE OF last_login ON users
+  FOR EACH ROW EXECUTE FUNCTION record_last_login_write();`;
+
+/** What the benchmark needs to reach. */
+export interface StackOptions {
+  /** A redis:// URL, or MEMORY_REDIS_URL for the in-memory fallback. */
+  redisUrl: string;
+  /** May CREATE DATABASE. */
+  postgresAdminUrl: string;
+  postgresUpstream: Upstream;
+  scripts: Record<Variant, string>;
+  lockHoldMs: number;
+  touchIntervalSeconds: number;
+  sessionCacheTtlSeconds: number;
+}
+
+/** One variant's Worker and the protocol servers only it talks to. */
+export interface Target {
+  variant: Variant;
+  neon: NeonServer;
+  upstash: UpstashServer;
+  fetch(path: string, token: string): Promise<WorkerResponse>;
+}
+
+/**
+ * Starts everything; on any failure stops what already started and rethrows.
+ *
+ * @example
+ * const stack = await startBenchStack({ redisUrl, postgresAdminUrl, postgresUpstream, scripts, … });
+ * try { await stack.targets.convoy.fetch('/api/orders', token); } finally { await stack.stop(); }
+ */
+export async function startBenchStack(opts: StackOptions) {
+  // Undone in reverse order by stop(), whatever happens; each step is independent.
+  const undo: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    undo.length = 0;
+  };
+  try {
+    const db = await createDatabase(opts.postgresAdminUrl);
+    undo.push(() => db.drop());
+    await migrate(db.url);
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    pool.on('error', () => undefined);
+    undo.push(() => pool.end());
+    await pool.query(WRITE_LOG_SQL);
+    const origin = await startEchoOrigin();
+    undo.push(() => origin.close());
+    const prefix = `edge-auth-bench-${randomBytes(4).toString('hex')}:`;
+
+    const targets = {} as Record<Variant, Target>;
+    for (const variant of VARIANTS) {
+      const upstash = await startUpstashServer({ redisUrl: opts.redisUrl, token: REDIS_TOKEN });
+      undo.push(() => upstash.close());
+      const neon = await startNeonServer({ upstream: opts.postgresUpstream });
+      undo.push(() => neon.close());
+      const bindings = variantBindings(variant, {
+        upstash: upstash.url,
+        neon: neon.endpoint,
+        db: db.url,
+        origin: origin.url,
+        prefix,
+        opts,
+      });
+      const mf = withoutExitOnSignal(
+        () =>
+          new Miniflare({
+            modules: true,
+            scriptPath: opts.scripts[variant],
+            // Bundles live in temp dirs; module paths are resolved from there.
+            modulesRoot: dirname(opts.scripts[variant]),
+            compatibilityDate: COMPATIBILITY_DATE,
+            bindings,
+          }),
+      );
+      undo.push(() => mf.dispose());
+      await mf.ready;
+      targets[variant] = {
+        variant,
+        neon,
+        upstash,
+        fetch: (path, token) =>
+          mf.dispatchFetch(`http://edge.bench${path}`, { headers: { Authorization: `Bearer ${token}` } }),
+      };
+    }
+    // The edge-auth keys, read and removed through its Upstash server (works on either engine).
+    const cache = new Redis({
+      url: targets['edge-auth'].upstash.url,
+      token: REDIS_TOKEN,
+      enableTelemetry: false,
+      automaticDeserialization: false,
+    });
+    // Runs before the servers close (undo is reversed).
+    undo.push(async () => {
+      const keys = await cache.keys(`${prefix}*`);
+      if (keys.length > 0) await cache.del(...keys);
+    });
+
+    return {
+      db,
+      origin,
+      prefix,
+      targets,
+      /** Remaining TTL (ms) of a session's cache entry in edge-auth's Redis; negative when absent. */
+      sessionTtlMs: (sid: string) => cache.pttl(`${prefix}session:${sid}`),
+      /** Drops a session's cache entry, so edge-auth's next request misses and re-caches it. */
+      forgetSession: (sid: string) => cache.del(`${prefix}session:${sid}`),
+      /** Creates users (and their sessions) and returns one token per user. */
+      async seed(userIds: string[]): Promise<string[]> {
+        return Promise.all(
+          userIds.map(async (id) => {
+            await pool.query('INSERT INTO users (id, username) VALUES ($1, $1)', [id]);
+            await pool.query(
+              "INSERT INTO sessions (id, user_id, expires_at) VALUES ($1, $2, now() + interval '1 hour')",
+              [sessionOf(id), id],
+            );
+            return mintToken({ secret: JWT_SECRET, userId: id, sessionId: sessionOf(id) });
+          }),
+        );
+      },
+      /** Rows written so far, by user (from the trigger). */
+      async writesByUser(): Promise<Map<string, number>> {
+        const { rows } = await pool.query<{ user_id: string; n: string }>(
+          'SELECT user_id, count(*) AS n FROM last_login_writes GROUP BY user_id',
+        );
+        return new Map(rows.map((r) => [r.user_id, Number(r.n)]));
+      },
+      async postgresVersion(): Promise<string> {
+        const { rows } = await pool.query<{ server_version: string }>('SHOW server_version');
+        return rows[0]?.server_version ?? 'unknown';
+      },
+      /** Injected before every Redis and SQL HTTP request is answered, for every variant. */
+      setLatency(ms: number) {
+        for (const t of Object.values(targets)) {
+          t.neon.setLatency(ms);
+          t.upstash.setLatency(ms);
+        }
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export type BenchStack = Awaited<ReturnType<typeof startBenchStack>>;
+
+/**
+ * Miniflare's exit hook answers SIGINT/SIGTERM with an immediate
+ * `process.exit`, which would skip `stop()` and leave the database and Redis
+ * keys behind. Its signal listeners are removed, so the caller (the CLI aborts
+ * and then stops) owns signals; its `exit` hook still kills workerd if the
+ * process dies anyway.
+ */
+function withoutExitOnSignal<T>(create: () => T): T {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const created = create();
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.off(signal, listener);
+    }
+  }
+  return created;
+}
+
+/** The session id seeded for a user. */
+export const sessionOf = (userId: string) => `s-${userId}`;
+
+function variantBindings(
+  variant: Variant,
+  at: { upstash: string; neon: string; db: string; origin: string; prefix: string; opts: StackOptions },
+): Record<string, string> {
+  if (variant === 'passthrough') return { ORIGIN_URL: at.origin } satisfies PassthroughEnv;
+  if (variant === 'convoy') {
+    return {
+      DATABASE_URL: at.db,
+      NEON_FETCH_ENDPOINT: at.neon,
+      JWT_SECRET,
+      ORIGIN_URL: at.origin,
+      LOCK_HOLD_MS: String(at.opts.lockHoldMs),
+    } satisfies ConvoyEnv;
+  }
+  return {
+    UPSTASH_REDIS_REST_URL: at.upstash,
+    UPSTASH_REDIS_REST_TOKEN: REDIS_TOKEN,
+    DATABASE_URL: at.db,
+    NEON_FETCH_ENDPOINT: at.neon,
+    JWT_SECRET,
+    REDIS_KEY_PREFIX: at.prefix,
+    ORIGIN_URL: at.origin,
+    TOUCH_INTERVAL_SECONDS: String(at.opts.touchIntervalSeconds),
+    SESSION_CACHE_TTL_SECONDS: String(at.opts.sessionCacheTtlSeconds),
+  } satisfies Env;
+}

@@ -13,6 +13,8 @@ export interface Counters {
   redisRequests: number;
   /** Rows whose last_login changed, per user of `users` (from the trigger). */
   rows: Map<string, number>;
+  /** Position in the write log. */
+  logPosition: number;
 }
 
 /** What one burst produced. */
@@ -31,12 +33,13 @@ export interface Burst {
  */
 export async function readCounters(stack: BenchStack, target: Target, users: string[]): Promise<Counters> {
   const neon = target.neon.stats();
-  const byUser = await stack.writesByUser();
+  const [byUser, logPosition] = await Promise.all([stack.writeLog.byUser(), stack.writeLog.position()]);
   return {
     sqlRequests: neon.requests,
     updates: neon.statements.UPDATE ?? 0,
     redisRequests: target.upstash.stats().requests,
     rows: new Map(users.map((u) => [u, byUser.get(u) ?? 0])),
+    logPosition,
   };
 }
 
@@ -44,6 +47,7 @@ const sameCounters = (a: Counters, b: Counters) =>
   a.sqlRequests === b.sqlRequests &&
   a.updates === b.updates &&
   a.redisRequests === b.redisRequests &&
+  a.logPosition === b.logPosition &&
   [...a.rows].every(([u, n]) => b.rows.get(u) === n);
 
 /**

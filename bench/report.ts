@@ -58,7 +58,8 @@ export function formatReport(result: BenchResult, ctx: { command: string; machin
     '- passthrough: no auth; relays with the same forward() as edge-auth. It is the harness floor: the client,',
     "  origin, protocol servers and three workerd processes share this machine's cores, so bursts queue on CPU.",
     'latency = dispatch → last body byte, per request. slowest = mean over rounds of the slowest request of the round.',
-    "UPDATE = statements received by that variant's Neon server; rows = last_login changes counted by a trigger.",
+    "UPDATE = statements received by that variant's Neon server; rows = last_login changes counted by a trigger;",
+    "write gap = mean time between one user's consecutive writes in a round (database clock): the lock hold per hand-off.",
     '',
   ];
   for (const scenario of scenarios) lines.push(...scenarioTable(scenario), '');
@@ -84,6 +85,7 @@ function scenarioTable(sc: ScenarioResult): string[] {
       `${num(r.updatesPerRound.mean)} (max ${num(r.updatesPerRound.max)})`,
       `${num(r.rowsPerRound.mean)} (max ${num(r.rowsPerRound.max)})`,
       num(r.maxRowsPerUserPerRound),
+      ms(r.writeSpacingMs),
       num(r.sqlRoundTripsPerRequest),
       num(r.redisRoundTripsPerRequest),
       String(r.errors),
@@ -99,6 +101,7 @@ function scenarioTable(sc: ScenarioResult): string[] {
     'UPDATE/round',
     'rows/round',
     'rows/user/round max',
+    'write gap ms',
     'SQL RT/req',
     'Redis RT/req',
     'errors',

@@ -138,7 +138,9 @@ async function runScenario(
     const read = () => readCounters(stack, target, ids[variant]);
     const before = await read();
     const result = await burst(target, tokens[variant], concurrency);
-    return { ...result, ...delta(before, await settle(read, quietMs)) };
+    const after = await settle(read, quietMs);
+    const writeSpacingMs = await stack.writeLog.spacingMs(before.logPosition, ids[variant]);
+    return { ...result, ...delta(before, after), writeSpacingMs };
   };
 
   // One unmeasured burst per variant: JIT, connection pools and sockets warm up.

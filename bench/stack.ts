@@ -18,17 +18,10 @@ import type { Env } from '../src/env';
 import { COMPATIBILITY_DATE, VARIANTS, type Variant } from './build';
 import type { ConvoyEnv } from './workers/convoy';
 import type { PassthroughEnv } from './workers/passthrough';
+import { installWriteLog } from './write-log';
 
 const JWT_SECRET = 'edge-auth-bench-secret-edge-auth-bench-secret';
 const REDIS_TOKEN = 'edge-auth-bench-redis-token';
-
-/** Counts every row whose last_login changed, per user, independently of the Workers and servers. */
-const WRITE_LOG_SQL = `
-CREATE TABLE last_login_writes (user_id text NOT NULL, written_at timestamptz NOT NULL DEFAULT clock_timestamp());
-CREATE FUNCTION record_last_login_write() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN INSERT INTO last_login_writes (user_id) VALUES (NEW.id); RETURN NEW; END $$;
-CREATE TRIGGER users_last_login_write AFTER UPDATE OF last_login ON users
-  FOR EACH ROW EXECUTE FUNCTION record_last_login_write();`;
 
 /** What the benchmark needs to reach. */
 export interface StackOptions {
@@ -72,7 +65,7 @@ export async function startBenchStack(opts: StackOptions) {
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
     pool.on('error', () => undefined);
     undo.push(() => pool.end());
-    await pool.query(WRITE_LOG_SQL);
+    const writeLog = await installWriteLog(pool);
     const origin = await startEchoOrigin();
     undo.push(() => origin.close());
     const prefix = `edge-auth-bench-${randomBytes(4).toString('hex')}:`;
@@ -147,13 +140,8 @@ export async function startBenchStack(opts: StackOptions) {
           }),
         );
       },
-      /** Rows written so far, by user (from the trigger). */
-      async writesByUser(): Promise<Map<string, number>> {
-        const { rows } = await pool.query<{ user_id: string; n: string }>(
-          'SELECT user_id, count(*) AS n FROM last_login_writes GROUP BY user_id',
-        );
-        return new Map(rows.map((r) => [r.user_id, Number(r.n)]));
-      },
+      /** last_login writes as the database saw them (a trigger). */
+      writeLog,
       async postgresVersion(): Promise<string> {
         const { rows } = await pool.query<{ server_version: string }>('SHOW server_version');
         return rows[0]?.server_version ?? 'unknown';

@@ -15,6 +15,8 @@ export interface RoundRecord {
   rows: number;
   /** Rows written for the most-written user. */
   maxRowsPerUser: number;
+  /** Mean gap between one user's consecutive writes (a convoy's lock hand-offs); null with < 2 writes. */
+  writeSpacingMs: number | null;
 }
 
 /** Per-variant results, in milliseconds and per-round counts. */
@@ -33,6 +35,8 @@ export interface VariantSummary {
   maxRowsPerUserPerRound: number;
   sqlRoundTripsPerRequest: number;
   redisRoundTripsPerRequest: number;
+  /** Mean over rounds that wrote a user at least twice; NaN when none did. */
+  writeSpacingMs: number;
 }
 
 /** p50/p95/slowest of one variant divided by another's. */
@@ -78,6 +82,7 @@ export function summarize(rounds: readonly RoundRecord[]): VariantSummary {
     maxRowsPerUserPerRound: maxOf(rounds.map((r) => r.maxRowsPerUser)),
     sqlRoundTripsPerRequest: perRequest(sum(rounds.map((r) => r.sqlRequests))),
     redisRoundTripsPerRequest: perRequest(sum(rounds.map((r) => r.redisRequests))),
+    writeSpacingMs: mean(rounds.flatMap((r) => (r.writeSpacingMs === null ? [] : [r.writeSpacingMs]))),
   };
 }
 

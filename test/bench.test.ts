@@ -34,15 +34,23 @@ describe('npm run bench (smoke)', () => {
     // The story: every request takes the row lock and writes.
     for (const round of scenario!.rounds.convoy) {
       expect(round).toMatchObject({ updates: 20, rows: 20, maxRowsPerUser: 20, sqlRequests: 20 });
+      expect(round.writeSpacingMs).toEqual(expect.any(Number));
     }
     // edge-auth: one Redis round trip per request on a warm cache; at most one write per user per round.
     for (const round of scenario!.rounds['edge-auth']) {
       expect(round.redisRequests).toBe(20);
       expect(round.updates).toBeLessThanOrEqual(1);
       expect(round.maxRowsPerUser).toBeLessThanOrEqual(1);
+      expect(round.writeSpacingMs).toBeNull();
     }
     for (const round of scenario!.rounds.passthrough) {
-      expect(round).toMatchObject({ updates: 0, rows: 0, sqlRequests: 0, redisRequests: 0 });
+      expect(round).toMatchObject({
+        updates: 0,
+        rows: 0,
+        sqlRequests: 0,
+        redisRequests: 0,
+        writeSpacingMs: null,
+      });
     }
 
     const report = formatReport(result, { command: 'test', machine: machineFacts(), redis: 'test' });

@@ -4,15 +4,16 @@ import { HTTPException } from 'hono/http-exception';
 import { forward } from '../proxy/forward';
 import { identityHeaders } from '../proxy/identity';
 import type { AuthSession } from '../session/types';
-import { extractToken } from '../token/extract';
-import { AuthError, errorResponse } from './errors';
+import { errorResponse } from './errors';
 import {
   authenticateRequest,
   type EdgeAuthEnv,
   type EdgeAuthOptions,
+  guardAsync,
   servicesResolver,
   timingOf,
   toHttpException,
+  verifyRequestToken,
 } from './middleware';
 
 /**
@@ -55,26 +56,20 @@ export function createApp(options: EdgeAuthOptions = {}) {
   });
 
   app.post('/auth/logout', async (c) => {
-    const { config, verifier, authenticator } = services(c);
-    try {
-      const token = extractToken(c.req.raw.headers, config.token.cookieName);
-      if (token === undefined) throw new AuthError('missing_token', 'no session token was sent');
-      await authenticator.logout(await verifier.verify(token));
-    } catch (err) {
-      throw toHttpException(err);
-    }
+    const resolved = services(c);
+    await guardAsync(async () => resolved.authenticator.logout(await verifyRequestToken(c, resolved)));
     return c.body(null, 204);
   });
   app.all('/auth/logout', (c) => methodNotAllowed(c, 'POST'));
 
   app.all('*', async (c) => {
-    const { config, isPublic } = services(c);
-    const origin = config.origin.url;
+    const resolved = services(c);
+    const origin = resolved.config.origin.url;
     if (!origin) return c.json({ error: 'not_found', message: 'no such endpoint' }, 404);
     // Match on the raw, normalised pathname: the exact path the origin receives.
-    const session = isPublic(new URL(c.req.url).pathname)
+    const session = resolved.isPublic(new URL(c.req.url).pathname)
       ? undefined
-      : (await authenticateRequest(c, services(c))).session;
+      : (await authenticateRequest(c, resolved)).session;
     const start = performance.now();
     try {
       return await forward(c.req.raw, origin, session);

@@ -57,12 +57,20 @@ export async function authenticateRequest(
 ): Promise<{ claims: Claims; session: AuthSession }> {
   const timing = timingOf(c);
   return guardAsync(async () => {
-    const token = extractToken(c.req.raw.headers, services.config.token.cookieName);
-    if (token === undefined) throw new AuthError('missing_token', 'no session token was sent');
-    const claims = await timing.measure('token', () => services.verifier.verify(token));
+    const claims = await verifyRequestToken(c, services);
     const session = await services.authenticator.authenticate(claims, deferFor(c), timing);
     return { claims, session };
   });
+}
+
+/** The request's token, verified: the one place a credential is read and checked. */
+export async function verifyRequestToken(
+  c: Context<EdgeAuthEnv>,
+  services: EdgeAuthServices,
+): Promise<Claims> {
+  const token = extractToken(c.req.raw.headers, services.config.token.cookieName);
+  if (token === undefined) throw new AuthError('missing_token', 'no session token was sent');
+  return timingOf(c).measure('token', () => services.verifier.verify(token));
 }
 
 /** The request's Server-Timing collector, created on first use. */
@@ -94,7 +102,8 @@ function guard<T>(work: () => T): T {
   }
 }
 
-async function guardAsync<T>(work: () => Promise<T>): Promise<T> {
+/** Runs `work`, turning edge-auth's errors into `HTTPException`s. */
+export async function guardAsync<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {

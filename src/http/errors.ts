@@ -39,6 +39,19 @@ export class OriginError extends Error {
   }
 }
 
+/**
+ * A stored identity value cannot be forwarded whole (too long for a header,
+ * or not well-formed Unicode). The request is refused rather than forwarded
+ * with an identity that could look like someone else's.
+ */
+export class IdentityError extends Error {
+  override readonly name = 'IdentityError';
+  readonly code = 'identity_unrepresentable';
+  constructor(readonly header: string) {
+    super(`${header} cannot be forwarded: the stored value is too long or malformed`);
+  }
+}
+
 /** The Worker's bindings are invalid; lists every problem at once. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -76,6 +89,10 @@ export function errorResponse(err: unknown, log: (line: string) => void = consol
   if (err instanceof OriginError) {
     log(`edge-auth: ${err.message}: ${describeCause(err.cause)}`);
     return json(502, { error: err.code, message: 'the origin did not answer' });
+  }
+  if (err instanceof IdentityError) {
+    log(`edge-auth: refused to forward: ${err.message}`);
+    return json(500, { error: err.code, message: err.message });
   }
   if (err instanceof ConfigError) {
     log(err.message);

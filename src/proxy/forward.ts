@@ -1,6 +1,6 @@
 import { OriginError } from '../http/errors';
 import type { AuthSession } from '../session/types';
-import { identityHeaders, stripIdentityHeaders } from './identity';
+import { identityHeaders, stripReservedHeaders } from './identity';
 
 /** Connection-level headers that must not be relayed (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = [
@@ -17,9 +17,11 @@ const HOP_BY_HOP = [
 
 /**
  * Relays a request to the origin: same method, path, query, headers and
- * streamed body, minus any client-supplied `X-Auth-*` header, plus the
- * identity headers when the request was authenticated. Redirects are passed
- * back to the client, not followed.
+ * streamed body, minus every client-supplied header only edge-auth may set
+ * (`X-Auth-*`, `X-Forwarded-*`, `Forwarded`, `X-Real-IP`, in any spelling),
+ * plus the identity headers when the request was authenticated. Redirects
+ * are passed back to the client, not followed, and the edge cache never
+ * stores an authenticated answer (it was made for one user).
  *
  * @example
  * return forward(c.req.raw, new URL('https://origin.internal'), session);
@@ -33,7 +35,7 @@ export async function forward(request: Request, origin: URL, auth?: AuthSession)
   const headers = new Headers(request.headers);
   for (const name of HOP_BY_HOP) headers.delete(name);
   headers.delete('host');
-  stripIdentityHeaders(headers);
+  stripReservedHeaders(headers);
   headers.set('X-Forwarded-Host', incoming.host);
   headers.set('X-Forwarded-Proto', incoming.protocol.replace(':', ''));
   const clientIp = request.headers.get('CF-Connecting-IP');
@@ -45,6 +47,8 @@ export async function forward(request: Request, origin: URL, auth?: AuthSession)
     method: request.method,
     headers,
     redirect: 'manual',
+    // An authenticated answer is one user's: never let the edge cache keep it.
+    ...(auth ? { cache: 'no-store' as const } : {}),
     ...(hasBody ? { body: request.body, duplex: 'half' } : {}),
   };
   let response: Response;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { profile } from '../../test/support/memory-app';
-import { headerValue, identityHeaders, stripIdentityHeaders } from './identity';
+import { IdentityError } from '../http/errors';
+import { encodeHeaderValue, identityHeaders, MAX_HEADER_VALUE_BYTES, stripReservedHeaders } from './identity';
 import { publicPathMatcher } from './public-paths';
 
 describe('identity headers', () => {
@@ -19,25 +20,62 @@ describe('identity headers', () => {
     expect(() => new Headers(headers)).not.toThrow();
   });
 
-  it('removes control characters, percent-encodes non-ASCII and bounds the length', () => {
-    expect(headerValue('ada\r\nX-Injected: 1')).toBe('adaX-Injected: 1');
-    expect(headerValue('Zoë 日本')).toBe('Zo%C3%AB %E6%97%A5%E6%9C%AC');
-    expect(headerValue('\ud800lone')).toBe('%EF%BF%BDlone');
-    expect(headerValue('a'.repeat(1000))).toHaveLength(256);
-    const cut = headerValue(`${'a'.repeat(254)}é`);
-    expect(cut).toBe('a'.repeat(254)); // never half an escape
-    expect(() => new Headers([['x', headerValue('\u0000\u007f日本'.repeat(100))]])).not.toThrow();
+  it('encodes values injectively: % escaped, nothing dropped, trimmed or cut', () => {
+    expect(encodeHeaderValue('ada\r\nX-Injected: 1')).toBe('ada%0D%0AX-Injected%3A%201');
+    expect(encodeHeaderValue('Zoë 日本')).toBe('Zo%C3%AB%20%E6%97%A5%E6%9C%AC');
+    expect(encodeHeaderValue('ada@example.com')).toBe('ada@example.com');
+    // Pairs an outside review found to collide under the old encoding.
+    const pairs: [string, string][] = [
+      ['rémy', 'r%C3%A9my'],
+      ['admin\u0007', 'admin'],
+      [' admin ', 'admin'],
+      ['a@b', 'a%40b'],
+      [`${'x'.repeat(250)}-one`, `${'x'.repeat(250)}-two`],
+    ];
+    for (const [a, b] of pairs) {
+      expect(encodeHeaderValue(a)).not.toBe(encodeHeaderValue(b));
+      expect(decodeURIComponent(encodeHeaderValue(a)!)).toBe(a);
+    }
+    const all = Array.from({ length: 0x250 }, (_, i) => String.fromCodePoint(i));
+    const encoded = all.map((c) => encodeHeaderValue(`v${c}`)!);
+    expect(new Set(encoded).size).toBe(all.length);
+    for (const value of encoded) {
+      expect(value).toMatch(/^[A-Za-z0-9\-_.!~*'()@%]+$/);
+      expect(() => new Headers([['x', value]])).not.toThrow();
+    }
   });
 
-  it('strips every client-supplied X-Auth-* header, whatever its case', () => {
+  it('refuses, never cuts, a value too long for a header, and a lone surrogate', () => {
+    expect(encodeHeaderValue('a'.repeat(MAX_HEADER_VALUE_BYTES))).toHaveLength(MAX_HEADER_VALUE_BYTES);
+    expect(encodeHeaderValue('a'.repeat(MAX_HEADER_VALUE_BYTES + 1))).toBeUndefined();
+    expect(encodeHeaderValue('é'.repeat(200))).toBeUndefined(); // 1200 bytes once encoded
+    expect(encodeHeaderValue('\ud800lone')).toBeUndefined();
+    const session = {
+      user: profile('42', { username: 'u'.repeat(2000) }),
+      session: { id: 's1', expiresAt: 0, data: {} },
+    };
+    expect(() => identityHeaders(session)).toThrow(IdentityError);
+    expect(() => identityHeaders(session)).toThrow(/X-Auth-Username/);
+  });
+
+  it('strips every header only edge-auth may set, in any case and with _ for -', () => {
     const headers = new Headers({
       'X-Auth-User-Id': '1',
       'x-auth-email': 'e',
+      X_Auth_User_Id: 'admin',
+      'X-Auth_Is_Superuser': 'true',
+      'X_AUTH-whatever': 'x',
+      'X-Forwarded-For': '10.0.0.1',
+      X_Forwarded_Host: 'evil',
+      Forwarded: 'for=10.0.0.1',
+      'X-Real-IP': '10.0.0.1',
+      X_Real_Ip: '10.0.0.1',
       'X-Authority': 'keep',
+      'XAuth-User': 'keep',
       Accept: '*/*',
     });
-    stripIdentityHeaders(headers);
-    expect([...headers.keys()]).toEqual(['accept', 'x-authority']);
+    stripReservedHeaders(headers);
+    expect([...headers.keys()]).toEqual(['accept', 'x-authority', 'xauth-user']);
   });
 });
 
@@ -49,5 +87,39 @@ describe('publicPathMatcher', () => {
     ).toEqual(Array(7).fill(true));
     expect(['/static-admin', '/', '/api/static', '/doc'].map(isPublic)).toEqual(Array(4).fill(false));
     expect(publicPathMatcher([])('/anything')).toBe(false);
+  });
+
+  it('never treats a path that an origin could resolve elsewhere as public', () => {
+    const isPublic = publicPathMatcher(['/public', '/assets*']);
+    const confusing = [
+      '/public/..%2fadmin',
+      '/public/..%2Fadmin',
+      '/public/..;/admin',
+      '/public;x/../admin',
+      '/public/%5c..%5cadmin',
+      '/public/..%252fadmin',
+      '/public/%2e%2e/admin',
+      '/public/.%2e/admin',
+      '/public/%2E./admin',
+      '/public/x%00.js',
+      '/public/%c0%af..%c0%afadmin',
+      '/public/%zz',
+      '/public/%',
+      '/public/\\../admin',
+      '/public/\uFF0E\uFF0E\uFF0Fadmin',
+      '/public/%EF%BC%8E%EF%BC%8E%EF%BC%8Fadmin',
+      '/public/%0a',
+      '/assets..%2f..%2fadmin',
+    ];
+    expect(confusing.filter(isPublic)).toEqual([]);
+    const plain = [
+      '/public',
+      '/public/',
+      '/public/app.js',
+      '/public/caf%C3%A9.png',
+      '/public/a.b/c',
+      '/assets-v2/x',
+    ];
+    expect(plain.filter(isPublic)).toEqual(plain);
   });
 });

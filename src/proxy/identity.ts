@@ -1,10 +1,14 @@
+import { IdentityError } from '../http/errors';
 import type { AuthSession } from '../session/types';
 
-export const MAX_HEADER_VALUE_BYTES = 256;
+/** Longest encoded identity value edge-auth forwards; longer ones fail closed. */
+export const MAX_HEADER_VALUE_BYTES = 1024;
 
 /**
- * The identity headers an origin (or a forward-auth proxy) receives.
- * Absent values are omitted, never sent as an empty or "null" string.
+ * The identity headers an origin (or a forward-auth proxy) receives, values
+ * encoded by `encodeHeaderValue`. Absent values are omitted, never sent as
+ * an empty or "null" string. Throws `IdentityError` (the request is refused)
+ * when a value is too long to forward whole.
  *
  * @example
  * identityHeaders(session) // [['X-Auth-User-Id', '42'], ['X-Auth-Session-Id', 's1'], …]
@@ -21,42 +25,57 @@ export function identityHeaders(auth: AuthSession): [string, string][] {
   ];
   const out: [string, string][] = [];
   for (const [name, raw] of pairs) {
-    const value = raw === null ? '' : headerValue(raw);
-    if (value !== '') out.push([name, value]);
+    if (raw === null) continue;
+    const value = encodeHeaderValue(raw);
+    if (value === undefined) throw new IdentityError(name);
+    out.push([name, value]);
   }
   return out;
 }
 
-/** Removes every client-supplied `X-Auth-*` header: only edge-auth may set them. */
-export function stripIdentityHeaders(headers: Headers): void {
+/**
+ * Header names only edge-auth may send to an origin, compared the way CGI,
+ * WSGI and Rack read them: case-insensitively, with `_` and `-` alike
+ * (`X_Auth_User_Id` becomes `HTTP_X_AUTH_USER_ID`, same as `X-Auth-User-Id`).
+ * `X-Forwarded-*` are set by edge-auth from what it saw; `Forwarded` and
+ * `X-Real-IP` would let a client claim another address or host.
+ */
+const RESERVED_PREFIXES = ['x-auth-', 'x-forwarded-'];
+const RESERVED_NAMES = ['forwarded', 'x-real-ip'];
+
+/** Whether a client-sent header name is one only edge-auth may set, in any spelling. */
+export function isReservedHeader(name: string): boolean {
+  const normal = name.toLowerCase().replaceAll('_', '-');
+  return RESERVED_NAMES.includes(normal) || RESERVED_PREFIXES.some((p) => normal.startsWith(p));
+}
+
+/** Removes every client-supplied header that only edge-auth may set (see `isReservedHeader`). */
+export function stripReservedHeaders(headers: Headers): void {
   const names: string[] = [];
   headers.forEach((_, name) => {
-    if (name.toLowerCase().startsWith('x-auth-')) names.push(name);
+    if (isReservedHeader(name)) names.push(name);
   });
   for (const name of names) headers.delete(name);
 }
 
 /**
- * Makes a stored value safe as a header value: control characters removed,
- * non-ASCII percent-encoded as UTF-8 (header values are bytes, not text), and
- * cut to at most 256 bytes without splitting an escape.
+ * Encodes a stored identity value for a header, injectively: every UTF-8
+ * byte outside `A–Z a–z 0–9 - _ . ! ~ * ' ( ) @` is percent-encoded, `%`
+ * included, and nothing is dropped, trimmed or cut, so two distinct values
+ * never give the same header. Origins decode it with `decodeURIComponent`
+ * (Python: `urllib.parse.unquote`). `undefined` when the result would exceed
+ * `MAX_HEADER_VALUE_BYTES` or the value is not well-formed Unicode.
+ *
+ * @example
+ * encodeHeaderValue('rémy 50%') // 'r%C3%A9my%2050%25'
  */
-export function headerValue(raw: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const clean = raw.replace(/[\u0000-\u001f\u007f]/g, '').trim();
-  let out = '';
-  for (const char of clean) {
-    const piece = char.charCodeAt(0) < 0x80 ? char : percentEncode(char);
-    if (out.length + piece.length > MAX_HEADER_VALUE_BYTES) break;
-    out += piece;
-  }
-  return out;
-}
-
-function percentEncode(char: string): string {
+export function encodeHeaderValue(raw: string): string | undefined {
+  let encoded: string;
   try {
-    return encodeURIComponent(char);
+    // '@' is kept readable (emails); it is never produced by encoding, so this stays injective.
+    encoded = encodeURIComponent(raw).replaceAll('%40', '@');
   } catch {
-    return '%EF%BF%BD'; // a lone surrogate: U+FFFD
+    return undefined; // a lone surrogate has no UTF-8 form: refuse rather than guess
   }
+  return encoded.length > MAX_HEADER_VALUE_BYTES ? undefined : encoded;
 }

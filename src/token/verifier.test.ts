@@ -150,6 +150,45 @@ describe('createTokenVerifier', () => {
       expect(err).toBeInstanceOf(DependencyError);
       expect((err as DependencyError).dependency).toBe('keys');
     });
+
+    it('a key server answering 500, invalid JSON or a non-JWKS is a 503; slow is a 503', async () => {
+      const { sign } = await issuer();
+      const answers = [
+        () => new Response('oops', { status: 500 }),
+        () => new Response('<html>', { status: 200 }),
+        () => Response.json({ nope: true }),
+      ];
+      for (const answer of answers) {
+        const verifier = createTokenVerifier(remoteConfig(), { fetch: vi.fn(async () => answer()) });
+        const err = await rejection(verifier.verify(await sign()));
+        expect(err, String(answer)).toBeInstanceOf(DependencyError);
+      }
+    });
+
+    it('without JWT_ALGORITHMS, none, HMAC, unknown and encryption algorithms are 401s, never 503s', async () => {
+      const { jwks, sign } = await issuer();
+      const fetchMock = vi.fn(async () => Response.json(jwks));
+      const verifier = createTokenVerifier(remoteConfig(), { fetch: fetchMock });
+      const claims = { sub: 'u1', sid: 's1', exp: inAnHour() };
+      const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+      const payload = b64(claims);
+      const forged = [
+        `${b64({ alg: 'none' })}.${payload}.`,
+        `${b64({ alg: 'none', kid: 'k1' })}.${payload}.sig`,
+        await new SignJWT(claims)
+          .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+          .sign(new TextEncoder().encode(JSON.stringify(jwks.keys[0]))),
+        `${b64({ alg: 'XX999', kid: 'k1' })}.${payload}.c2ln`,
+        `${b64({ alg: 'RSA-OAEP', enc: 'A256GCM', kid: 'k1' })}.${payload}.c2ln`,
+        `${b64({ alg: 'RSA-OAEP', enc: 'A256GCM' })}.a.b.c.d`,
+        `${b64({ alg: 'ES256', kid: 'k1' })}.${payload}.c2ln`,
+      ];
+      for (const token of forged) {
+        const err = await rejection(verifier.verify(token));
+        expect(err, token.slice(0, 40)).toBeInstanceOf(AuthError);
+      }
+      expect((await verifier.verify(await sign())).sub).toBe('u1');
+    });
   });
 });
 

@@ -106,6 +106,14 @@ function keyResolver(options: Config['token'], fetchImpl: typeof fetch): JWTVeri
   };
 }
 
+/** The issuer's key set could not be fetched: a dependency failure (503), never the token's fault. */
+class KeySetUnavailable extends Error {
+  override readonly name = 'KeySetUnavailable';
+}
+
+/** jose codes that mean "the key set is down or broken", as opposed to "this token is bad". */
+const KEY_SET_FAILURES = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID']);
+
 function remoteKeys(url: URL, fetchImpl: typeof fetch): JWTVerifyGetKey {
   // jose shares no in-flight fetch on Workers, so a cold isolate under a burst
   // would fetch the key set once per request; coalesce it as plain text.
@@ -118,7 +126,15 @@ function remoteKeys(url: URL, fetchImpl: typeof fetch): JWTVerifyGetKey {
       const { status, body } = await once(input, async () => {
         const response = await fetchImpl(input, init);
         return { status: response.status, body: await response.text() };
+      }).catch((err: unknown) => {
+        throw new KeySetUnavailable('key set fetch failed', { cause: err });
       });
+      if (status !== 200) throw new KeySetUnavailable(`key set answered ${status}`);
+      try {
+        JSON.parse(body);
+      } catch (err) {
+        throw new KeySetUnavailable('key set is not JSON', { cause: err });
+      }
       return new Response(body, { status, headers: { 'Content-Type': 'application/json' } });
     },
   });
@@ -126,9 +142,10 @@ function remoteKeys(url: URL, fetchImpl: typeof fetch): JWTVerifyGetKey {
     try {
       return await jwks(header, token);
     } catch (err) {
-      if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys)
-        throw err;
-      throw new DependencyError('keys', { cause: err });
+      const code = err instanceof errors.JOSEError ? err.code : undefined;
+      if (err instanceof KeySetUnavailable || (code !== undefined && KEY_SET_FAILURES.has(code)))
+        throw new DependencyError('keys', { cause: err });
+      throw err; // the token's problem: translated to a 401 by the caller
     }
   };
 }

@@ -26,4 +26,9 @@ export interface Env {
 
   ORIGIN_URL?: string;
   PUBLIC_PATHS?: string;
+
+  ASSERTION_SIGNING_KEY?: string;
+  ASSERTION_ISSUER?: string;
+  ASSERTION_AUDIENCE?: string;
+  ASSERTION_TTL_SECONDS?: string;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { baseEnv } from '../test/support/memory-app';
-import { parseConfig } from './config';
-import { ConfigError } from './http/errors';
+import { baseEnv } from '../../test/support/memory-app';
+import { ConfigError } from '../http/errors';
+import { parseConfig } from '.';
 
 function problemsOf(env: Parameters<typeof parseConfig>[0]): string[] {
   try {
@@ -40,7 +40,7 @@ describe('parseConfig', () => {
       SESSION_COOKIE: 'bad cookie',
     });
     expect(problems).toEqual([
-      'UPSTASH_REDIS_REST_URL must be a https or http URL',
+      'UPSTASH_REDIS_REST_URL must be an https URL',
       'UPSTASH_REDIS_REST_TOKEN is required',
       'DATABASE_URL must be a postgres or postgresql URL',
       'set only one of JWT_SECRET, JWT_PUBLIC_JWKS and JWT_JWKS_URL',
@@ -85,6 +85,7 @@ describe('parseConfig', () => {
     const config = parseConfig(
       baseEnv({
         SESSION_CACHE_TTL_SECONDS: '0',
+        JWT_SECRET: 'x'.repeat(64),
         JWT_ALGORITHMS: 'HS256, HS512',
         JWT_AUDIENCE: 'web, mobile',
         JWT_ISSUER: 'https://issuer.example',
@@ -95,5 +96,59 @@ describe('parseConfig', () => {
     expect(config.token.algorithms).toEqual(['HS256', 'HS512']);
     expect(config.token.audience).toEqual(['web', 'mobile']);
     expect(config.origin.publicPaths).toEqual(['/healthz', '/static/*']);
+  });
+
+  it('refuses weak settings: short HMAC secrets, plain http outside loopback, in one message', () => {
+    const problems = problemsOf(
+      baseEnv({
+        JWT_SECRET: 'x'.repeat(31),
+        UPSTASH_REDIS_REST_URL: 'http://redis.example.com',
+        NEON_FETCH_ENDPOINT: 'http://neon.example.com/sql',
+      }),
+    );
+    expect(problems).toEqual([
+      'UPSTASH_REDIS_REST_URL must use https (http is accepted only on loopback)',
+      'NEON_FETCH_ENDPOINT must use https (http is accepted only on loopback)',
+      'JWT_SECRET must be at least 32 bytes for HS256 (RFC 7518 §3.2)',
+    ]);
+    expect(problemsOf(baseEnv({ JWT_SECRET: 'x'.repeat(47), JWT_ALGORITHMS: 'HS384' }))).toEqual([
+      'JWT_SECRET must be at least 48 bytes for HS384 (RFC 7518 §3.2)',
+    ]);
+    // Bytes, not characters: 16 two-byte characters are 32 bytes.
+    expect(parseConfig(baseEnv({ JWT_SECRET: 'é'.repeat(16) })).token.algorithms).toEqual(['HS256']);
+    expect(
+      problemsOf(baseEnv({ JWT_SECRET: undefined, JWT_JWKS_URL: 'http://id.example.com/jwks' })),
+    ).toEqual(['JWT_JWKS_URL must use https (http is accepted only on loopback)']);
+    for (const host of ['127.0.0.1:8080', '127.9.9.9', 'localhost:3000', '[::1]:9']) {
+      const config = parseConfig(
+        baseEnv({
+          UPSTASH_REDIS_REST_URL: `http://${host}`,
+          NEON_FETCH_ENDPOINT: `http://${host}/sql`,
+          JWT_SECRET: undefined,
+          JWT_JWKS_URL: `http://${host}/jwks`,
+        }),
+      );
+      expect(config.token.keys.kind).toBe('remote');
+    }
+    expect(problemsOf(baseEnv({ UPSTASH_REDIS_REST_URL: 'http://127.0.0.1.evil.com' }))).toHaveLength(1);
+  });
+
+  it('derives the algorithm allowlist of a key set from its keys: never none, never HMAC', () => {
+    const keys = [
+      { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' },
+      { kty: 'RSA', n: 'n', e: 'AQAB', alg: 'PS384' },
+      { kty: 'OKP', crv: 'Ed25519', x: 'x' },
+      { kty: 'oct', k: 'c2VjcmV0', alg: 'HS256' },
+      { kty: 'RSA', n: 'n', e: 'AQAB', alg: 'RSA-OAEP', use: 'enc' },
+    ];
+    const config = parseConfig(baseEnv({ JWT_SECRET: undefined, JWT_PUBLIC_JWKS: JSON.stringify({ keys }) }));
+    expect(config.token.algorithms).toEqual(['ES256', 'PS384', 'EdDSA', 'Ed25519']);
+    const remote = parseConfig(baseEnv({ JWT_SECRET: undefined, JWT_JWKS_URL: 'https://id.example/jwks' }));
+    expect(remote.token.algorithms).not.toContain('none');
+    expect(remote.token.algorithms.some((a) => a.startsWith('HS'))).toBe(false);
+    const onlySecret = JSON.stringify({ keys: [keys[3]] });
+    expect(problemsOf(baseEnv({ JWT_SECRET: undefined, JWT_PUBLIC_JWKS: onlySecret }))).toEqual([
+      'JWT_PUBLIC_JWKS holds no asymmetric signing key',
+    ]);
   });
 });

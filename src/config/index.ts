@@ -1,17 +1,11 @@
-import type { Env } from './env';
-import { ConfigError } from './http/errors';
+import type { Env } from '../env';
+import { ConfigError } from '../http/errors';
 
-export type KeySource =
-  | { kind: 'secret'; secret: string }
-  | { kind: 'jwks'; jwks: { keys: JsonWebKeyLike[] } }
-  | { kind: 'remote'; url: URL };
+import { type AssertionKey, parseAssertionKey } from './assertion';
+import { checkSecretStrength, type KeySource, parseAlgorithms, parseKeySource } from './keys';
+import { secureUrl } from './urls';
 
-/** The subset of a JWK that validation needs; jose checks the rest. */
-export interface JsonWebKeyLike {
-  kty: string;
-  alg?: string;
-  kid?: string;
-}
+export type { JsonWebKeyLike, KeySource } from './keys';
 
 export interface Config {
   redis: { url: string; token: string; keyPrefix: string; timeoutMs: number };
@@ -19,7 +13,7 @@ export interface Config {
   token: {
     keys: KeySource;
     /** `undefined` means "the keys' own algorithms" (JWKS sources only). */
-    algorithms: string[] | undefined;
+    algorithms: string[];
     issuer: string | undefined;
     audience: string[] | undefined;
     clockToleranceSeconds: number;
@@ -27,23 +21,11 @@ export interface Config {
   };
   session: { cacheTtlSeconds: number; touchIntervalSeconds: number };
   origin: { url: URL | undefined; publicPaths: string[] };
+  /** Signed identity assertions for the origin; `undefined` when not configured. */
+  assertion: AssertionKey | undefined;
 }
 
 export const SESSION_CACHE_TTL_MAX_SECONDS = 300;
-const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
-const ASYMMETRIC_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-];
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
@@ -92,7 +74,7 @@ export function parseConfig(env: Env): Config {
   };
 
   const redisUrl = required('UPSTASH_REDIS_REST_URL');
-  url('UPSTASH_REDIS_REST_URL', redisUrl, ['https:', 'http:']);
+  secureUrl('UPSTASH_REDIS_REST_URL', redisUrl, problems);
   const redisToken = required('UPSTASH_REDIS_REST_TOKEN');
   const databaseUrl = required('DATABASE_URL');
   const parsedDb = url('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']);
@@ -100,10 +82,11 @@ export function parseConfig(env: Env): Config {
     problems.push('DATABASE_URL must name a host and a database');
   }
   const fetchEndpoint = read('NEON_FETCH_ENDPOINT');
-  url('NEON_FETCH_ENDPOINT', fetchEndpoint, ['https:', 'http:']);
+  secureUrl('NEON_FETCH_ENDPOINT', fetchEndpoint, problems);
 
   const keys = parseKeySource(read, problems);
   const algorithms = parseAlgorithms(read('JWT_ALGORITHMS'), keys, problems);
+  checkSecretStrength(keys, algorithms, problems);
   const audience = read('JWT_AUDIENCE')
     ?.split(',')
     .map((a) => a.trim())
@@ -119,6 +102,7 @@ export function parseConfig(env: Env): Config {
 
   const originUrl = url('ORIGIN_URL', read('ORIGIN_URL'), ['https:', 'http:']);
   const publicPaths = parsePublicPaths(read('PUBLIC_PATHS'), problems);
+  const assertion = parseAssertionKey(read, integer, originUrl, problems);
 
   const config: Config = {
     redis: {
@@ -145,6 +129,7 @@ export function parseConfig(env: Env): Config {
       touchIntervalSeconds: integer('TOUCH_INTERVAL_SECONDS', 300, 1, 30 * 24 * 3600),
     },
     origin: { url: originUrl, publicPaths },
+    assertion,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -161,65 +146,6 @@ function textOf(value: unknown): string | undefined | null {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'object') return JSON.stringify(value);
   return null;
-}
-
-function parseKeySource(
-  read: (name: keyof Env) => string | undefined,
-  problems: string[],
-): KeySource | undefined {
-  const secret = read('JWT_SECRET');
-  const jwksText = read('JWT_PUBLIC_JWKS');
-  const jwksUrl = read('JWT_JWKS_URL');
-  const given = [secret, jwksText, jwksUrl].filter((v) => v !== undefined).length;
-  if (given !== 1) {
-    problems.push(
-      given === 0
-        ? 'one of JWT_SECRET, JWT_PUBLIC_JWKS or JWT_JWKS_URL is required'
-        : 'set only one of JWT_SECRET, JWT_PUBLIC_JWKS and JWT_JWKS_URL',
-    );
-    return undefined;
-  }
-  if (secret !== undefined) return { kind: 'secret', secret };
-  if (jwksUrl !== undefined) {
-    try {
-      const parsed = new URL(jwksUrl);
-      if (parsed.protocol === 'https:' || parsed.protocol === 'http:') return { kind: 'remote', url: parsed };
-    } catch {
-      // reported below
-    }
-    problems.push('JWT_JWKS_URL must be an https or http URL');
-    return undefined;
-  }
-  try {
-    const jwks = JSON.parse(jwksText ?? '') as { keys?: unknown };
-    const keys = Array.isArray(jwks.keys) ? (jwks.keys as JsonWebKeyLike[]) : [];
-    const wellFormed = keys.length > 0 && keys.every((k) => k && typeof k.kty === 'string');
-    if (wellFormed) return { kind: 'jwks', jwks: { keys } };
-    problems.push('JWT_PUBLIC_JWKS must hold a non-empty "keys" array of JWKs');
-  } catch {
-    problems.push('JWT_PUBLIC_JWKS must be JSON (a JWK set)');
-  }
-  return undefined;
-}
-
-function parseAlgorithms(
-  raw: string | undefined,
-  keys: KeySource | undefined,
-  problems: string[],
-): string[] | undefined {
-  const list = raw
-    ?.split(',')
-    .map((a) => a.trim())
-    .filter(Boolean);
-  if (list === undefined || list.length === 0) return keys?.kind === 'secret' ? ['HS256'] : undefined;
-  const allowed = keys?.kind === 'secret' ? HMAC_ALGORITHMS : ASYMMETRIC_ALGORITHMS;
-  const unknown = list.filter((a) => !allowed.includes(a));
-  if (unknown.length > 0) {
-    problems.push(
-      `JWT_ALGORITHMS may only list ${keys?.kind === 'secret' ? 'HMAC' : 'asymmetric'} algorithms (${allowed.join(', ')})`,
-    );
-  }
-  return list;
 }
 
 function parsePublicPaths(raw: string | undefined, problems: string[]): string[] {

@@ -1,5 +1,6 @@
 import { neon, neonConfig } from '@neondatabase/serverless';
 import { Redis } from '@upstash/redis/cloudflare';
+import { type AssertionSigner, createAssertionSigner } from './assertion/signer';
 import { type Config, parseConfig } from './config';
 import type { Env } from './env';
 import { ConfigError } from './http/errors';
@@ -15,6 +16,8 @@ export interface EdgeAuthServices {
   verifier: TokenVerifier;
   authenticator: Authenticator;
   isPublic: (pathname: string) => boolean;
+  /** Signs the origin assertion; absent unless `ASSERTION_SIGNING_KEY` is set. */
+  assertion: AssertionSigner | undefined;
 }
 
 const built = new WeakMap<object, EdgeAuthServices | ConfigError>();
@@ -83,5 +86,6 @@ export function assembleServices(
       touchIntervalSeconds: config.session.touchIntervalSeconds,
     }),
     isPublic: publicPathMatcher(config.origin.publicPaths),
+    assertion: config.assertion && createAssertionSigner(config.assertion),
   };
 }

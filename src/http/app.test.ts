@@ -266,11 +266,52 @@ describe('edge-auth HTTP surface (in-memory adapters)', () => {
     expect(out.status).toBe(204);
     expect(await out.text()).toBe('');
     expect(t.store.sessions.get('s1')!.revokedAt).toBe(T0);
-    expect(t.cache.keys.has('edge-auth:session:s1')).toBe(false);
+    // Not deleted: replaced by a revoked entry that outlives any write-back in flight.
+    expect(JSON.parse(t.cache.keys.get('edge-auth:session:s1')!.value)).toEqual({ v: 1, dead: 'revoked' });
+    expect(t.cache.keys.get('edge-auth:session:s1')!.expiresAt).toBe(T0 + 60_000);
 
     expect((await t.request('/auth/session', bearer(token))).status).toBe(401);
     expect((await t.request('/auth/logout', { method: 'POST', ...bearer(token) })).status).toBe(401);
     expect((await t.request('/auth/logout', bearer(token))).status).toBe(405);
+  });
+
+  it('revocation wins the race: a write-back that started before logout cannot revive the session', async () => {
+    const t = memoryApp();
+    const token = await t.login('u1', 's1');
+    // Hold the first request's write-back until after the logout has answered.
+    let release = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const remember = t.cache.remember.bind(t.cache);
+    t.cache.remember = async (...args) => {
+      if ('live' in args[1]) await gate;
+      return remember(...args);
+    };
+    expect((await t.request('/auth/session', bearer(token))).status).toBe(200);
+    expect((await t.request('/auth/logout', { method: 'POST', ...bearer(token) })).status).toBe(204);
+    release();
+    await t.settle();
+    expect((await t.request('/auth/session', bearer(token))).status).toBe(401);
+    t.clock.now += 59_000; // well past the 10 s cache TTL: the revoked entry is still there
+    expect((await t.request('/auth/session', bearer(token))).status).toBe(401);
+    expect(t.store.stats.selects).toBe(1);
+  });
+
+  it('a revocation seen in the database replaces a live entry written by an older load', async () => {
+    const t = memoryApp();
+    const token = await t.login('u1', 's1');
+    let release = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const remember = t.cache.remember.bind(t.cache);
+    t.cache.remember = async (...args) => {
+      if ('live' in args[1]) await gate;
+      return remember(...args);
+    };
+    expect((await t.request('/auth/session', bearer(token))).status).toBe(200);
+    t.store.sessions.get('s1')!.revokedAt = T0; // revoked directly in the database
+    expect((await t.request('/auth/session', bearer(token))).status).toBe(401);
+    release();
+    await t.settle();
+    expect((await t.request('/auth/session', bearer(token))).status).toBe(401);
   });
 
   it('answers 503 with Retry-After, not 401, when the database is down on a cache miss', async () => {

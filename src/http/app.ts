@@ -1,8 +1,10 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { ASSERTION_HEADER } from '../assertion/signer';
 import { forward } from '../proxy/forward';
 import { identityHeaders } from '../proxy/identity';
+import type { EdgeAuthServices } from '../services';
 import type { AuthSession } from '../session/types';
 import { errorResponse } from './errors';
 import {
@@ -37,6 +39,13 @@ export function createApp(options: EdgeAuthOptions = {}) {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
+  // The public half of the assertion key, for origins to verify X-Auth-Assertion.
+  app.get('/.well-known/jwks.json', async (c) => {
+    const signer = services(c).assertion;
+    if (!signer) return c.json({ error: 'not_found', message: 'assertions are not enabled' }, 404);
+    return c.json(await signer.publicJwks(), 200, { 'Cache-Control': 'public, max-age=300' });
+  });
+
   app.use('/auth/session', noStore);
   app.use('/auth/verify', noStore);
   app.use('/auth/logout', noStore);
@@ -50,8 +59,9 @@ export function createApp(options: EdgeAuthOptions = {}) {
   // Forward-auth (nginx auth_request, Caddy forward_auth, Traefik ForwardAuth):
   // the proxy keeps the original method, so every method is answered.
   app.all('/auth/verify', async (c) => {
-    const { session } = await authenticateRequest(c, services(c));
-    for (const [name, value] of identityHeaders(session)) c.header(name, value);
+    const resolved = services(c);
+    const { session } = await authenticateRequest(c, resolved);
+    for (const [name, value] of await guardAsync(() => identityFor(resolved, session))) c.header(name, value);
     return c.body(null, 200);
   });
 
@@ -72,7 +82,7 @@ export function createApp(options: EdgeAuthOptions = {}) {
       : (await authenticateRequest(c, resolved)).session;
     const start = performance.now();
     try {
-      return await forward(c.req.raw, origin, session);
+      return await forward(c.req.raw, origin, session && (await identityFor(resolved, session)));
     } catch (err) {
       throw toHttpException(err);
     } finally {
@@ -82,6 +92,16 @@ export function createApp(options: EdgeAuthOptions = {}) {
 
   app.onError((err) => (err instanceof HTTPException ? err.getResponse() : errorResponse(err)));
   return app;
+}
+
+/**
+ * The headers that carry an authenticated identity: the six `X-Auth-*`
+ * values and, when enabled, the signed `X-Auth-Assertion`.
+ */
+async function identityFor(services: EdgeAuthServices, session: AuthSession): Promise<[string, string][]> {
+  const headers = identityHeaders(session);
+  if (services.assertion) headers.push([ASSERTION_HEADER, await services.assertion.sign(session)]);
+  return headers;
 }
 
 /** The JSON shape of `GET /auth/session`. */

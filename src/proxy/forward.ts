@@ -1,6 +1,5 @@
 import { OriginError } from '../http/errors';
-import type { AuthSession } from '../session/types';
-import { identityHeaders, stripReservedHeaders } from './identity';
+import { stripReservedHeaders } from './identity';
 
 /** Connection-level headers that must not be relayed (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = [
@@ -19,14 +18,18 @@ const HOP_BY_HOP = [
  * Relays a request to the origin: same method, path, query, headers and
  * streamed body, minus every client-supplied header only edge-auth may set
  * (`X-Auth-*`, `X-Forwarded-*`, `Forwarded`, `X-Real-IP`, in any spelling),
- * plus the identity headers when the request was authenticated. Redirects
+ * plus `identity` (the identity headers) when the request was authenticated. Redirects
  * are passed back to the client, not followed, and the edge cache never
  * stores an authenticated answer (it was made for one user).
  *
  * @example
- * return forward(c.req.raw, new URL('https://origin.internal'), session);
+ * return forward(c.req.raw, new URL('https://origin.internal'), identityHeaders(session));
  */
-export async function forward(request: Request, origin: URL, auth?: AuthSession): Promise<Response> {
+export async function forward(
+  request: Request,
+  origin: URL,
+  identity?: [string, string][],
+): Promise<Response> {
   const incoming = new URL(request.url);
   const target = new URL(origin.href);
   target.pathname = joinPaths(origin.pathname, incoming.pathname);
@@ -40,7 +43,7 @@ export async function forward(request: Request, origin: URL, auth?: AuthSession)
   headers.set('X-Forwarded-Proto', incoming.protocol.replace(':', ''));
   const clientIp = request.headers.get('CF-Connecting-IP');
   if (clientIp) headers.set('X-Forwarded-For', clientIp);
-  if (auth) for (const [name, value] of identityHeaders(auth)) headers.set(name, value);
+  for (const [name, value] of identity ?? []) headers.set(name, value);
 
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== null;
   const init: RequestInit & { duplex?: 'half' } = {
@@ -48,7 +51,7 @@ export async function forward(request: Request, origin: URL, auth?: AuthSession)
     headers,
     redirect: 'manual',
     // An authenticated answer is one user's: never let the edge cache keep it.
-    ...(auth ? { cache: 'no-store' as const } : {}),
+    ...(identity ? { cache: 'no-store' as const } : {}),
     ...(hasBody ? { body: request.body, duplex: 'half' } : {}),
   };
   let response: Response;

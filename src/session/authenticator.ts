@@ -33,6 +33,9 @@ export interface Authenticator {
   logout(claims: Claims): Promise<void>;
 }
 
+/** How long a revoked entry is kept at least, whatever the cache TTL. */
+export const REVOKED_ENTRY_MIN_TTL_SECONDS = 60;
+
 const DEAD_MESSAGES: Record<DeadReason | 'foreign', string> = {
   unknown: 'session not found',
   revoked: 'session revoked',
@@ -138,10 +141,13 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         throw new DependencyError('database', { cause: err });
       }
       if (!revoked) throw new AuthError('invalid_token', 'session is not active');
+      if (cacheTtlSeconds === 0) return;
       try {
-        await cache.forget(claims.sid);
+        // A revoked entry rather than a delete: write-backs of loads that began
+        // before the revocation are live entries, which never replace it.
+        await cache.remember(claims.sid, { dead: 'revoked' }, revokedEntryTtl());
       } catch (err) {
-        log(`edge-auth: revoked session stays cached until its TTL: ${describeCause(err)}`);
+        log(`edge-auth: revoked session may stay cached until its TTL: ${describeCause(err)}`);
       }
     },
   };
@@ -160,9 +166,18 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     if (claimed && touch) await touchLastLogin(touch.userId);
   }
 
+  /**
+   * A revocation is final, and must outlive any write-back already in flight
+   * (bounded by the Redis and database budgets, a few seconds at most).
+   */
+  function revokedEntryTtl(): number {
+    return Math.max(cacheTtlSeconds, REVOKED_ENTRY_MIN_TTL_SECONDS);
+  }
+
   /** Never longer than the session's remaining life; 0 means "do not cache". */
   function entryTtl(entry: CacheEntry, stored: StoredSession | null): number {
     if (cacheTtlSeconds === 0) return 0;
+    if ('dead' in entry && entry.dead === 'revoked') return revokedEntryTtl();
     if ('dead' in entry || !stored) return cacheTtlSeconds;
     return Math.max(0, Math.min(cacheTtlSeconds, Math.floor(stored.remainingMs / 1000)));
   }

@@ -50,7 +50,7 @@ export function createMemorySessionCache(options: { prefix?: string; now?: () =>
     },
     async remember(sid, entry, ttlSeconds, touch) {
       roundTrip();
-      set(`${prefix}session:${sid}`, encodeEntry(entry), ttlSeconds);
+      set(`${prefix}session:${sid}`, encodeEntry(entry), ttlSeconds, 'live' in entry);
       const touchClaimed =
         touch !== undefined &&
         set(`${prefix}touch:${touch.userId}`, String(touch.now), touch.intervalSeconds, true);
@@ -59,10 +59,6 @@ export function createMemorySessionCache(options: { prefix?: string; now?: () =>
     async claimTouch(touch) {
       roundTrip();
       return set(`${prefix}touch:${touch.userId}`, String(touch.now), touch.intervalSeconds, true);
-    },
-    async forget(sid) {
-      roundTrip();
-      keys.delete(`${prefix}session:${sid}`);
     },
   };
   function roundTrip() {

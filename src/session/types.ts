@@ -53,7 +53,12 @@ export interface SessionCache {
    * session owned by `touch.userId`, an atomic claim (SET NX EX) on the marker.
    */
   lookup(sid: string, touch: TouchClaim): Promise<CacheLookup>;
-  /** Stores `entry` for `ttlSeconds` and, in the same round trip, claims `touch` when given. */
+  /**
+   * Stores `entry` for `ttlSeconds` and, in the same round trip, claims `touch`
+   * when given. A live entry is only written where there is none (SET NX), so a
+   * write-back that started before a logout can never replace the revoked
+   * entry; a dead entry always replaces what is there.
+   */
   remember(
     sid: string,
     entry: CacheEntry,
@@ -62,8 +67,6 @@ export interface SessionCache {
   ): Promise<{ touchClaimed: boolean }>;
   /** Claims the touch marker alone (used when the session cache is disabled). */
   claimTouch(touch: TouchClaim): Promise<boolean>;
-  /** Drops the entry for `sid` (logout). */
-  forget(sid: string): Promise<void>;
 }
 
 /** What the database knows about a session id. */

@@ -38,7 +38,12 @@ export function createUpstashSessionCache(options: { redis: Redis; prefix: strin
     },
 
     async remember(sid, entry: CacheEntry, ttlSeconds, touch?: TouchClaim) {
-      const pipeline = redis.pipeline().set(sessionKey(sid), encodeEntry(entry), { ex: ttlSeconds });
+      // A live entry never replaces what is there (a logout's revoked entry may
+      // have landed since this request read the database); a dead one always does.
+      const live = 'live' in entry;
+      const pipeline = redis
+        .pipeline()
+        .set(sessionKey(sid), encodeEntry(entry), live ? { nx: true, ex: ttlSeconds } : { ex: ttlSeconds });
       if (touch) {
         pipeline.set(touchKey(touch.userId), String(touch.now), { nx: true, ex: touch.intervalSeconds });
       }
@@ -52,10 +57,6 @@ export function createUpstashSessionCache(options: { redis: Redis; prefix: strin
         ex: touch.intervalSeconds,
       });
       return result === 'OK';
-    },
-
-    async forget(sid) {
-      await redis.del(sessionKey(sid));
     },
   };
 }

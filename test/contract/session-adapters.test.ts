@@ -93,11 +93,17 @@ describe.each(caches)('SessionCache contract: %s', (_, make) => {
     expect(await cache.claimTouch(claim('c-u3'))).toBe(true); // still free after all three
   });
 
-  it('entries expire after their TTL and forget removes them', async () => {
+  it('a live write-back never replaces a revoked entry; a dead entry replaces a live one', async () => {
+    await cache.remember('c-rev', { dead: 'revoked' }, 10);
+    await cache.remember('c-rev', live('c-u6', 'c-rev'), 10);
+    expect((await cache.lookup('c-rev', claim('c-u6'))).entry).toEqual({ dead: 'revoked' });
+    await cache.remember('c-flip', live('c-u6', 'c-flip'), 10);
+    await cache.remember('c-flip', { dead: 'revoked' }, 10);
+    expect((await cache.lookup('c-flip', claim('c-u6'))).entry).toEqual({ dead: 'revoked' });
+  });
+
+  it('entries expire after their TTL', async () => {
     await cache.remember('c-ttl', { dead: 'unknown' }, 1);
-    await cache.remember('c-gone', { dead: 'unknown' }, 10);
-    await cache.forget('c-gone');
-    expect((await cache.lookup('c-gone', claim('c-u4'))).entry).toBeNull();
     await sleep(1100);
     expect((await cache.lookup('c-ttl', claim('c-u4'))).entry).toBeNull();
   });

@@ -49,6 +49,7 @@ function where(url: string): string {
 export async function ensureRedis(opts: { url?: string; log?: Log } = {}): Promise<RedisService> {
   const url = opts.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const log = opts.log ?? (() => undefined);
+  if (url === MEMORY_REDIS_URL) return { url, kind: 'memory', stop: async () => undefined };
   if (await pingRedis(url, 500)) {
     log(`Redis: using the existing server at ${where(url)}`);
     return { url, kind: 'existing', stop: async () => undefined };
@@ -64,7 +65,7 @@ export async function ensureRedis(opts: { url?: string; log?: Log } = {}): Promi
   }
   log(
     `Redis: NOTICE no Redis at ${where(url)} and no usable redis-server on PATH. Falling back to the ` +
-      'IN-MEMORY engine, a development fallback only (strings, keys and scripts; not Redis).',
+      'IN-MEMORY engine, a development fallback only (the commands edge-auth sends; not Redis).',
   );
   return { url: MEMORY_REDIS_URL, kind: 'memory', stop: async () => undefined };
 }

@@ -1,5 +1,6 @@
 // The seam between the HTTP front (Upstash REST) and whatever executes Redis
-// commands: a real redis-server over RESP2, or the in-memory fallback.
+// commands: a real redis-server (./redis-engine) or the in-memory development
+// fallback (./memory-engine). Both hand back replies in the shape below.
 
 /** A Redis error reply ("ERR …", "NOSCRIPT …"), carried as a value so one failing command does not sink a pipeline. */
 export class ReplyError extends Error {
@@ -7,9 +8,8 @@ export class ReplyError extends Error {
 }
 
 /**
- * A raw Redis reply, shaped as RESP2 shapes it: bulk strings are Buffers, status
- * replies ("OK", "PONG", "QUEUED") are JS strings, integers are numbers, nil is null,
- * and errors nested in arrays stay ReplyErrors.
+ * A raw Redis reply: bulk and status strings as Buffers or strings, integers as
+ * numbers, nil as null, errors nested in arrays as ReplyErrors.
  */
 export type Reply = Buffer | string | number | null | ReplyError | Reply[];
 
@@ -30,4 +30,30 @@ export interface RedisEngine {
 /** Thrown (not returned) when the engine cannot reach its backend at all. */
 export class EngineUnavailableError extends Error {
   override name = 'EngineUnavailableError';
+}
+
+/**
+ * The EXECABORT reply Redis gives when a command failed while being queued.
+ * @example execAbort('ERR unknown command …').message // 'EXECABORT Transaction discarded … First error: ERR unknown …'
+ */
+export function execAbort(firstError: string): ReplyError {
+  return new ReplyError(
+    `EXECABORT Transaction discarded because of previous errors. First error: ${firstError}`,
+  );
+}
+
+/**
+ * Brings a client library's reply into `Reply` shape. Booleans, fractions and
+ * nested errors follow Redis's rules for script replies (true → 1, false → nil,
+ * numbers truncated), which the in-memory engine's Lua does not apply itself.
+ * @example toReply([1, false, 'x']) // [1, null, 'x']
+ */
+export function toReply(value: unknown): Reply {
+  if (value === null || value === undefined || value === false) return null;
+  if (value === true) return 1;
+  if (typeof value === 'number') return Math.trunc(value);
+  if (typeof value === 'string' || Buffer.isBuffer(value)) return value;
+  if (Array.isArray(value)) return value.map(toReply);
+  if (value instanceof Error) return new ReplyError(value.message);
+  return new ReplyError('ERR the in-memory engine cannot convert this reply; use a real Redis');
 }

@@ -1,139 +1,73 @@
-// RedisEngine over one RESP2 TCP connection to a real redis-server. One
-// connection is enough locally (Redis runs commands one at a time anyway);
-// replies come back in request order, so each HTTP request just queues its
-// commands and waits for that many replies. A lost connection fails what is
-// in flight and is re-opened on the next request.
-import { connect, type Socket } from 'node:net';
-import { EngineUnavailableError, type RedisEngine, type Reply, ReplyError } from './engine';
-import { encodeCommand, RespParser } from './resp';
+// RedisEngine on a real redis-server, through one ioredis connection. Raw
+// reply shapes are kept by sending upper-case command names (ioredis reshapes
+// some replies by lower-case name) with callBuffer (no decoding); ioredis 5
+// speaks RESP2. Replies come back in request order, pipelines in one write.
+import Redis from 'ioredis';
+import {
+  EngineUnavailableError,
+  execAbort,
+  type RedisEngine,
+  type Reply,
+  ReplyError,
+  toReply,
+} from './engine';
 
-/** Options for `createRedisEngine`. */
-export interface RedisEngineOptions {
-  /** Give up connecting after this long. Default 2000 ms. */
-  connectTimeoutMs?: number;
+/** ioredis's error replies are redis-errors' ReplyError; anything else means the connection failed. */
+function replyOrThrow(err: Error): ReplyError {
+  if (err.name === 'ReplyError') return new ReplyError(err.message);
+  throw new EngineUnavailableError(`Redis is unreachable (${err.message})`);
 }
 
-interface Target {
-  host: string;
-  port: number;
-  /** AUTH/SELECT sent first on every new connection. */
-  handshake: string[][];
+function connect(url: string, connectTimeoutMs: number, reconnect: boolean): Redis {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: connectTimeoutMs,
+    enableReadyCheck: false,
+    // Fail what is in flight when the connection drops (the HTTP client gets a 503) and never replay it.
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: reconnect ? (times) => Math.min(times * 100, 1000) : () => null,
+  });
+  client.on('error', () => undefined); // surfaced per command instead
+  return client;
 }
 
-/** Reads host, port, credentials and db number from a redis:// URL. */
-function parseRedisUrl(url: string): Target {
-  const u = new URL(url);
-  if (u.protocol !== 'redis:') throw new Error(`only redis:// URLs are supported (got ${u.protocol})`);
-  const handshake: string[][] = [];
-  const user = decodeURIComponent(u.username);
-  const password = decodeURIComponent(u.password);
-  if (password) handshake.push(user ? ['AUTH', user, password] : ['AUTH', password]);
-  const db = u.pathname.replace(/^\//, '');
-  if (db && db !== '0') handshake.push(['SELECT', db]);
-  return { host: u.hostname || '127.0.0.1', port: Number(u.port || 6379), handshake };
-}
+type Batch = ReturnType<Redis['pipeline']>;
 
-type Waiter = { resolve(reply: Reply): void; reject(err: Error): void };
-
-class Connection {
-  readonly #socket: Socket;
-  readonly #parser = new RespParser();
-  readonly #waiters: Waiter[] = [];
-  closed = false;
-
-  constructor(target: Target, connectTimeoutMs: number) {
-    this.#socket = connect({ host: target.host, port: target.port, noDelay: true });
-    this.#socket.setTimeout(connectTimeoutMs, () =>
-      this.#fail(new EngineUnavailableError('timed out connecting to Redis')),
-    );
-    this.#socket.once('connect', () => this.#socket.setTimeout(0));
-    this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    this.#socket.on('error', (err: NodeJS.ErrnoException) =>
-      this.#fail(new EngineUnavailableError(`Redis connection failed (${err.code ?? err.message})`)),
-    );
-    this.#socket.on('close', () => this.#fail(new EngineUnavailableError('Redis connection closed')));
-    if (target.handshake.length > 0) {
-      // Checked but not awaited: writes stay ordered, and a refusal fails everything queued behind it.
-      void this.send(target.handshake).then(
-        (replies) => {
-          const refused = replies.find((r) => r instanceof ReplyError);
-          if (refused)
-            this.#fail(new EngineUnavailableError(`Redis refused the handshake: ${refused.message}`));
-        },
-        () => undefined,
-      );
-    }
-  }
-
-  /** Writes all commands in one go and resolves with their replies, in order. */
-  send(commands: string[][]): Promise<Reply[]> {
-    if (this.closed) return Promise.reject(new EngineUnavailableError('Redis connection closed'));
-    const replies = commands.map(
-      () => new Promise<Reply>((resolve, reject) => this.#waiters.push({ resolve, reject })),
-    );
-    this.#socket.write(Buffer.concat(commands.map((c) => encodeCommand(c))));
-    return Promise.all(replies);
-  }
-
-  close(): Promise<void> {
-    this.closed = true;
-    if (this.#socket.destroyed) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#socket.once('close', () => resolve());
-      this.#socket.end();
-      // A socket still connecting to a dead address may never finish ending politely.
-      setTimeout(() => this.#socket.destroy(), 1000).unref();
-    });
-  }
-
-  #onData(chunk: Buffer): void {
-    let replies: Reply[];
-    try {
-      replies = this.#parser.push(chunk);
-    } catch (err) {
-      this.#fail(new EngineUnavailableError((err as Error).message));
-      return;
-    }
-    for (const reply of replies) this.#waiters.shift()?.resolve(reply);
-  }
-
-  #fail(err: Error): void {
-    this.closed = true;
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(err);
-    this.#socket.destroy();
-  }
+async function run(batch: Batch, commands: string[][]): Promise<Reply[]> {
+  for (const [name = '', ...args] of commands) batch.callBuffer(name.toUpperCase(), ...args);
+  const results = await batch.exec();
+  if (!results) throw new ReplyError('EXECABORT Transaction discarded.'); // only after WATCH, which is refused
+  return results.map(([err, value]) => (err ? replyOrThrow(err) : toReply(value)));
 }
 
 /**
- * Creates an engine that relays commands to the Redis server at `url` (connects lazily).
+ * Creates an engine that relays commands to the Redis server at `url` (connects lazily, reconnects).
  * @example const engine = createRedisEngine('redis://127.0.0.1:6379'); await engine.pipeline([['PING']]);
  */
-export function createRedisEngine(url: string, opts: RedisEngineOptions = {}): RedisEngine {
-  const target = parseRedisUrl(url);
-  const connectTimeoutMs = opts.connectTimeoutMs ?? 2000;
-  let conn: Connection | undefined;
-  const connection = (): Connection => {
-    if (!conn || conn.closed) conn = new Connection(target, connectTimeoutMs);
-    return conn;
-  };
+export function createRedisEngine(url: string, opts: { connectTimeoutMs?: number } = {}): RedisEngine {
+  const client = connect(url, opts.connectTimeoutMs ?? 2000, true);
   return {
     kind: 'redis',
-    pipeline: (commands) => connection().send(commands),
-    async transaction(commands) {
-      // MULTI…EXEC go out in one write, so nothing from another request can land in between.
-      const replies = await connection().send([['MULTI'], ...commands, ['EXEC']]);
-      const exec = replies[replies.length - 1];
-      if (Array.isArray(exec)) return exec;
-      const queueError = replies.slice(1, -1).find((r) => r instanceof ReplyError);
-      if (exec instanceof ReplyError) {
-        return new ReplyError(
-          queueError ? `${exec.message} First error: ${queueError.message}` : exec.message,
-        );
+    async pipeline(commands) {
+      try {
+        return await run(client.pipeline(), commands);
+      } catch (err) {
+        throw err instanceof EngineUnavailableError ? err : replyOrThrow(err as Error);
       }
-      return new ReplyError('EXECABORT Transaction discarded.');
+    },
+    async transaction(commands) {
+      try {
+        return await run(client.multi(), commands);
+      } catch (err) {
+        // EXECABORT: ioredis lists the queuing errors; Redis's own message does not name them.
+        const { previousErrors } = err as { previousErrors?: Error[] };
+        const reply = replyOrThrow(err as Error);
+        return previousErrors?.[0] ? execAbort(previousErrors[0].message) : reply;
+      }
     },
     async close() {
-      await conn?.close();
+      client.disconnect();
     },
   };
 }
@@ -143,18 +77,17 @@ export function createRedisEngine(url: string, opts: RedisEngineOptions = {}): R
  * @example if (await pingRedis('redis://127.0.0.1:6379', 500)) useIt();
  */
 export async function pingRedis(url: string, timeoutMs: number): Promise<boolean> {
-  const engine = createRedisEngine(url, { connectTimeoutMs: timeoutMs });
+  const client = connect(url, timeoutMs, false);
   let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+  });
   try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
-    });
-    const [reply] = await Promise.race([engine.pipeline([['PING']]), timeout]);
-    return reply === 'PONG';
+    return (await Promise.race([client.ping(), timeout])) === 'PONG';
   } catch {
     return false;
   } finally {
     clearTimeout(timer);
-    await engine.close();
+    client.disconnect();
   }
 }

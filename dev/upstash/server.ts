@@ -17,7 +17,7 @@ import {
 } from '../http';
 import { createTally } from '../stats';
 import { EngineUnavailableError, type RedisEngine, type Reply, ReplyError } from './engine';
-import { createMemoryEngine } from './memory/engine';
+import { createMemoryEngine } from './memory-engine';
 import { createRedisEngine } from './redis-engine';
 import { refusal, toArgs, toEntry } from './wire';
 

@@ -1,0 +1,197 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ListeningWorker, startListeningWorker } from './support/listening-worker';
+import { type Answer, type ProxyKind, type RunningProxy, send, startProxy } from './support/proxies';
+import { type Stack, startStack } from './support/stack';
+
+/**
+ * examples/nginx/nginx.conf and examples/caddy/Caddyfile, run by the real nginx and Caddy
+ * in front of the bundled Worker (listening on a TCP port) and the stack's echo origin.
+ */
+const KINDS: ProxyKind[] = ['nginx', 'caddy'];
+
+/** Identity headers a client tries to forge, in the spellings a proxy or app might confuse. */
+const FORGED: Record<string, string> = {
+  'X-Auth-User-Id': 'admin',
+  'x-auth-is-superuser': 'true',
+  X_Auth_User_Id: 'admin',
+  'X-Auth_Is_Superuser': 'true',
+  'X-AUTH-EMAIL': 'x@evil',
+  'x_auth-session-id': 'forged',
+  'X-Auth-Is-Staff': 'true',
+  X_AUTH_USERNAME: 'root',
+  'X-Auth-Assertion': 'forged.assertion.value',
+  X_Auth_Tenant: 'evil',
+};
+/** Caddy removes every x-auth-* name; nginx only the ones it sets (see README, Forward-auth). */
+const FORGED_OTHER_NAME: Record<ProxyKind, Record<string, string>> = {
+  nginx: {},
+  caddy: { 'X-Auth-Role': 'admin' },
+};
+
+const normalise = (name: string) => name.toLowerCase().replaceAll('_', '-');
+
+/** The headers whose name, normalised, starts with x-auth-, under the name they arrived with. */
+function identityOf(headers: IncomingHttpHeaders | Headers): Record<string, string> {
+  const entries: [string, string][] =
+    headers instanceof Headers ? [...headers] : Object.entries(headers).map(([k, v]) => [k, String(v)]);
+  return Object.fromEntries(entries.filter(([name]) => normalise(name).startsWith('x-auth-')));
+}
+
+describe('forward-auth recipes in front of the Worker, through the real nginx and Caddy', () => {
+  let stack: Stack;
+  const workers: ListeningWorker[] = [];
+  let worker: ListeningWorker;
+  /** Its database is unreachable: a session that is not cached answers 503. */
+  let workerDbDown: ListeningWorker;
+  const proxies = new Map<string, RunningProxy>();
+
+  beforeAll(async () => {
+    stack = await startStack();
+    const started = await Promise.allSettled([
+      startListeningWorker(stack),
+      startListeningWorker(stack, {
+        NEON_FETCH_ENDPOINT: 'http://127.0.0.1:9/sql',
+        DATABASE_TIMEOUT_MS: '300',
+      }),
+    ]);
+    for (const s of started) if (s.status === 'fulfilled') workers.push(s.value);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    [worker, workerDbDown] = workers as [ListeningWorker, ListeningWorker];
+
+    const app = `127.0.0.1:${stack.origin.port}`;
+    const launches = KINDS.flatMap((kind) => [
+      startProxy(kind, { worker: worker.address, app }).then((p) => proxies.set(kind, p)),
+      startProxy(kind, { worker: workerDbDown.address, app }).then((p) => proxies.set(`${kind}-db-down`, p)),
+    ]);
+    // Wait for every launch, so that afterAll stops all that started even if one failed.
+    for (const s of await Promise.allSettled(launches)) if (s.status === 'rejected') throw s.reason;
+  }, 240_000); // installs nginx and Caddy first when they are missing
+
+  afterAll(async () => {
+    await Promise.allSettled([...proxies.values()].map((p) => p.stop()));
+    await Promise.allSettled(workers.map((w) => w.dispose()));
+    await stack?.stop();
+  });
+
+  /** What edge-auth itself answers on /auth/verify: the reference for what the proxies pass on. */
+  const verifyDirectly = (w: ListeningWorker, token?: string) =>
+    fetch(`${w.url}/auth/verify`, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
+
+  describe.each(KINDS)('%s', (kind) => {
+    const proxy = (suffix = '') => proxies.get(`${kind}${suffix}`)!;
+
+    it('a live session: the app gets the request and exactly the identity edge-auth answered; no forged X-Auth-*', async () => {
+      const uid = `u-${kind}`;
+      await stack.user(uid);
+      // Non-ASCII arrives percent-encoded from edge-auth and must pass through unchanged.
+      await stack.pool.query('UPDATE users SET username = $2, is_staff = true WHERE id = $1', [
+        uid,
+        `Zoë Ω ${kind}`,
+      ]);
+      const token = await stack.session(`s-${kind}`, uid);
+      const direct = await verifyDirectly(worker, token);
+      expect(direct.status).toBe(200);
+      const expected = identityOf(direct.headers);
+      expect(expected).toMatchObject({
+        'x-auth-user-id': uid,
+        'x-auth-session-id': `s-${kind}`,
+        'x-auth-email': `${uid}@example.com`,
+        'x-auth-is-staff': 'true',
+        'x-auth-is-superuser': 'false',
+      });
+      expect(expected['x-auth-username']).toMatch(/^[\x21-\x7e ]+$/);
+
+      const before = stack.origin.seen.length;
+      const forged = { ...FORGED, ...FORGED_OTHER_NAME[kind] };
+      const res = await send(`${proxy().url}/api/orders?page=3`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'text/plain', ...forged },
+        body: 'hello app',
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers['x-demo-origin']).toBe('yes');
+      expect(stack.origin.seen.length).toBe(before + 1);
+      const seen = stack.origin.seen.at(-1)!;
+      expect(seen.method).toBe('POST');
+      expect(seen.url).toBe('/api/orders?page=3');
+      expect(seen.body).toBe('hello app');
+      // Every x-auth-* header at the app, in any spelling, is edge-auth's, with its value.
+      expect(identityOf(seen.headers)).toEqual(expected);
+      for (const name of Object.keys(forged)) {
+        const arrived = Object.keys(seen.headers).filter((k) => normalise(k) === normalise(name));
+        const own = expected[normalise(name)];
+        expect(arrived, name).toEqual(own === undefined ? [] : [normalise(name)]);
+        if (own !== undefined) expect(seen.headers[normalise(name)], name).toBe(own);
+      }
+    });
+
+    it('a user without an email: no X-Auth-Email at the app, whatever the client sends', async () => {
+      const uid = `u-no-email-${kind}`;
+      await stack.user(uid, { email: null });
+      const token = await stack.session(`s-no-email-${kind}`, uid);
+      const expected = identityOf((await verifyDirectly(worker, token)).headers);
+      expect(expected['x-auth-email']).toBeUndefined();
+      expect(expected['x-auth-user-id']).toBe(uid);
+
+      const res = await send(`${proxy().url}/profile`, {
+        headers: { Authorization: `Bearer ${token}`, 'X-AUTH-EMAIL': 'x@evil', x_auth_email: 'x@evil' },
+      });
+      expect(res.status).toBe(200);
+      const seen = stack.origin.seen.at(-1)!;
+      expect(seen.url).toBe('/profile');
+      expect(Object.keys(seen.headers).filter((k) => normalise(k) === 'x-auth-email')).toEqual([]);
+      expect(identityOf(seen.headers)).toEqual(expected);
+    });
+
+    it("no token or a bad one: 401 with edge-auth's challenge, the app never reached", async () => {
+      const before = stack.origin.seen.length;
+      for (const token of [undefined, 'not-a-jwt']) {
+        const direct = await verifyDirectly(worker, token);
+        expect(direct.status).toBe(401);
+        const challenge = direct.headers.get('WWW-Authenticate');
+        expect(challenge).toMatch(/^Bearer realm="edge-auth"/);
+        const { error } = (await direct.json()) as { error: string };
+
+        const res = await send(`${proxy().url}/api/orders`, {
+          method: 'POST',
+          headers: {
+            ...(token ? { Authorization: `Bearer ${token}` } : {}),
+            'X-Auth-User-Id': 'admin',
+            'Content-Type': 'text/plain',
+          },
+          body: 'must not arrive',
+        });
+        expect(res.status, String(token)).toBe(401);
+        expect(res.headers['www-authenticate'], String(token)).toBe(challenge);
+        expect(parseJson(res).error, String(token)).toBe(error);
+      }
+      expect(stack.origin.seen.length).toBe(before);
+    });
+
+    it('edge-auth answers 503 (database down, session not cached): the client gets 503 with Retry-After, the app is not reached', async () => {
+      const uid = `u-db-down-${kind}`;
+      await stack.user(uid);
+      const token = await stack.session(`s-db-down-${kind}`, uid);
+      const direct = await verifyDirectly(workerDbDown, token);
+      expect(direct.status).toBe(503);
+      const retryAfter = direct.headers.get('Retry-After');
+      expect(retryAfter).toBe('1');
+      const { error } = (await direct.json()) as { error: string };
+
+      const before = stack.origin.seen.length;
+      const res = await send(`${proxy('-db-down').url}/api/orders`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe(retryAfter);
+      expect(parseJson(res).error).toBe(error);
+      expect(stack.origin.seen.length).toBe(before);
+    });
+  });
+});
+
+function parseJson(res: Answer): { error?: string } {
+  expect(String(res.headers['content-type'])).toMatch(/^application\/json/);
+  return JSON.parse(res.body) as { error?: string };
+}

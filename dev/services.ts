@@ -131,32 +131,38 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function admin(adminUrl: string, sql: string): Promise<void> {
+async function admin(adminUrl: string, sql: string, params: string[] = []): Promise<number> {
   const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
   client.on('error', () => undefined);
   await client.connect();
   try {
-    await client.query(sql);
+    return (await client.query(sql, params)).rowCount ?? 0;
   } finally {
     await client.end();
   }
 }
 
 /**
- * Creates a fresh, uniquely named database (or `name`) for one run.
+ * Creates a fresh, uniquely named database (`edge_auth_<label>_…`), or uses the one named `name`,
+ * creating it when missing.
  * @example const db = await createDatabase(inject('postgresAdminUrl')); …; await db.drop();
  */
-export async function createDatabase(adminUrl: string, name?: string): Promise<TestDatabase> {
-  const dbName = name ?? `edge_auth_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+export async function createDatabase(
+  adminUrl: string,
+  opts: { name?: string; label?: string } = {},
+): Promise<TestDatabase> {
+  const dbName = opts.name ?? `edge_auth_${opts.label ?? 'test'}_${randomBytes(5).toString('hex')}`;
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(dbName)) {
     throw new RangeError('database names must match [a-z_][a-z0-9_]{0,62}');
   }
-  await admin(adminUrl, `CREATE DATABASE "${dbName}"`);
+  if (!(await admin(adminUrl, 'SELECT 1 FROM pg_database WHERE datname = $1', [dbName]))) {
+    await admin(adminUrl, `CREATE DATABASE "${dbName}"`);
+  }
   const url = new URL(adminUrl);
   url.pathname = `/${dbName}`;
   return {
     name: dbName,
     url: url.toString(),
-    drop: () => admin(adminUrl, `DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`),
+    drop: () => admin(adminUrl, `DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).then(() => undefined),
   };
 }

@@ -1,42 +1,30 @@
-import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { Redis } from '@upstash/redis';
 import { Miniflare } from 'miniflare';
-import pg from 'pg';
 import { inject } from 'vitest';
-import { startNeonServer } from '../../dev/neon/server';
-import { startEchoOrigin } from '../../dev/origin';
-import { createDatabase } from '../../dev/services';
+import { type EchoOrigin, startLocalStack } from '../../dev/stack';
 import { mintToken } from '../../dev/tokens';
-import { startUpstashServer } from '../../dev/upstash/server';
-import { migrate } from '../../scripts/migrate';
 import type { Env } from '../../src/env';
 
 export const TEST_SECRET = 'workerd-suite-secret-workerd-suite-secret';
 const REDIS_TOKEN = 'workerd-suite-redis-token';
 
-/** Counts rows whose last_login really changed, independently of the Worker and the servers. */
-const WRITE_LOG_SQL = `
-CREATE TABLE last_login_writes (user_id text NOT NULL, value timestamptz, written_at timestamptz NOT NULL DEFAULT clock_timestamp());
-CREATE FUNCTION record_last_login_write() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN INSERT INTO last_login_writes (user_id, value) VALUES (NEW.id, NEW.last_login); RETURN NEW; END $$;
-CREATE TRIGGER users_last_login_write AFTER UPDATE OF last_login ON users
-  FOR EACH ROW EXECUTE FUNCTION record_last_login_write();`;
-
 /**
- * One isolated run of the real stack for a test file: its own database
- * (migrated, with a write log), its own Redis key prefix, the two protocol
- * servers in front of the real Redis and PostgreSQL, and an echo origin.
+ * One isolated run of the real stack for a test file (dev/stack.ts): its own
+ * database (migrated, with a write log), its own Redis key prefix, the two
+ * protocol servers in front of the real Redis and PostgreSQL found by the
+ * global setup, and an echo origin.
  */
 export async function startStack() {
-  const db = await createDatabase(inject('postgresAdminUrl'));
-  await migrate(db.url);
-  const pool = new pg.Pool({ connectionString: db.url, max: 4 });
-  await pool.query(WRITE_LOG_SQL);
-  const upstash = await startUpstashServer({ redisUrl: inject('redisUrl'), token: REDIS_TOKEN });
-  const neon = await startNeonServer({ upstream: inject('postgresUpstream') });
-  const origin = await startEchoOrigin();
-  const prefix = `edge-auth-test-${randomBytes(4).toString('hex')}:`;
+  const local = await startLocalStack({
+    label: 'test',
+    redisUrl: inject('redisUrl'),
+    postgresUrl: inject('postgresAdminUrl'),
+    redisToken: REDIS_TOKEN,
+    origin: true,
+  });
+  const { database: db, pool, upstash, neon, prefix, writeLog } = local;
+  const origin = local.origin as EchoOrigin;
   const workers: Miniflare[] = [];
   /** For assertions; goes through the stack's Upstash server (so it also works on the in-memory engine). */
   const redis = new Redis({
@@ -55,18 +43,11 @@ export async function startStack() {
     origin,
     prefix,
     redis,
+    /** last_login writes as the database saw them: counts and the ordered log. */
+    writeLog,
     /** Bindings for a Worker on this stack. */
     env(overrides: Partial<Env> = {}): Record<string, string> {
-      const env: Env = {
-        UPSTASH_REDIS_REST_URL: upstash.url,
-        UPSTASH_REDIS_REST_TOKEN: REDIS_TOKEN,
-        DATABASE_URL: db.url,
-        NEON_FETCH_ENDPOINT: neon.endpoint,
-        JWT_SECRET: TEST_SECRET,
-        REDIS_KEY_PREFIX: prefix,
-        ORIGIN_URL: origin.url,
-        ...overrides,
-      };
+      const env: Env = { ...local.env(), JWT_SECRET: TEST_SECRET, ...overrides };
       return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<
         string,
         string
@@ -113,22 +94,11 @@ export async function startStack() {
       return mintToken({ secret: TEST_SECRET, userId, sessionId: id });
     },
     /** Rows whose last_login was written, per the trigger. */
-    async writes(userId?: string): Promise<number> {
-      const { rows } = await pool.query<{ n: string }>(
-        userId
-          ? 'SELECT count(*) AS n FROM last_login_writes WHERE user_id = $1'
-          : 'SELECT count(*) AS n FROM last_login_writes',
-        userId ? [userId] : [],
-      );
-      return Number(rows[0]?.n);
-    },
+    writes: (userId?: string): Promise<number> => writeLog.count(userId),
+    /** Disposes the Worker isolates, then the stack (keys, servers, database). */
     async stop() {
       await Promise.allSettled(workers.map((w) => w.dispose()));
-      const keys = await redis.keys(`${prefix}*`).catch(() => []);
-      if (keys.length > 0) await redis.del(...keys).catch(() => 0);
-      await Promise.allSettled([upstash.close(), neon.close(), origin.close()]);
-      await pool.end();
-      await db.drop();
+      await local.stop();
     },
   };
   return stack;

@@ -20,6 +20,8 @@ export interface Env {
 
   SESSION_CACHE_TTL_SECONDS?: string;
   TOUCH_INTERVAL_SECONDS?: string;
+  L1_CACHE_TTL_SECONDS?: string;
+  L1_CACHE_MAX_ENTRIES?: string;
   REDIS_KEY_PREFIX?: string;
   REDIS_TIMEOUT_MS?: string;
   DATABASE_TIMEOUT_MS?: string;

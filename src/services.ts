@@ -3,7 +3,7 @@ import { Redis } from '@upstash/redis/cloudflare';
 import { type AssertionSigner, createAssertionSigner } from './assertion/signer';
 import { type Config, parseConfig } from './config';
 import type { Env } from './env';
-import { ConfigError } from './http/errors';
+import { ConfigError } from './errors';
 import { publicPathMatcher } from './proxy/public-paths';
 import { type Authenticator, type AuthenticatorOptions, createAuthenticator } from './session/authenticator';
 import { createNeonSessionStore } from './session/neon-store';
@@ -84,6 +84,9 @@ export function assembleServices(
       ...adapters,
       cacheTtlSeconds: config.session.cacheTtlSeconds,
       touchIntervalSeconds: config.session.touchIntervalSeconds,
+      l1: config.session.l1,
+      // A concurrent load of the same session cannot take longer than both budgets.
+      coalesceWaitMs: config.redis.timeoutMs + config.database.timeoutMs,
     }),
     isPublic: publicPathMatcher(config.origin.publicPaths),
     assertion: config.assertion && createAssertionSigner(config.assertion),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { baseEnv } from '../../test/support/memory-app';
-import { ConfigError } from '../http/errors';
+import { ConfigError } from '../errors';
 import { parseConfig } from '.';
 
 function problemsOf(env: Parameters<typeof parseConfig>[0]): string[] {
@@ -16,7 +16,11 @@ function problemsOf(env: Parameters<typeof parseConfig>[0]): string[] {
 describe('parseConfig', () => {
   it('applies the documented defaults', () => {
     const config = parseConfig(baseEnv({ ORIGIN_URL: undefined }));
-    expect(config.session).toEqual({ cacheTtlSeconds: 10, touchIntervalSeconds: 300 });
+    expect(config.session).toEqual({
+      cacheTtlSeconds: 10,
+      touchIntervalSeconds: 300,
+      l1: { ttlSeconds: 2, maxEntries: 10_000 },
+    });
     expect(config.redis.keyPrefix).toBe('edge-auth:');
     expect(config.token.cookieName).toBe('session');
     expect(config.token.clockToleranceSeconds).toBe(5);

@@ -1,5 +1,5 @@
 import type { Env } from '../env';
-import { ConfigError } from '../http/errors';
+import { ConfigError } from '../errors';
 
 import { type AssertionKey, parseAssertionKey } from './assertion';
 import { checkSecretStrength, type KeySource, parseAlgorithms, parseKeySource } from './keys';
@@ -19,7 +19,12 @@ export interface Config {
     clockToleranceSeconds: number;
     cookieName: string;
   };
-  session: { cacheTtlSeconds: number; touchIntervalSeconds: number };
+  session: {
+    cacheTtlSeconds: number;
+    touchIntervalSeconds: number;
+    /** Per-isolate cache; its TTL never exceeds `cacheTtlSeconds`. */
+    l1: { ttlSeconds: number; maxEntries: number };
+  };
   origin: { url: URL | undefined; publicPaths: string[] };
   /** Signed identity assertions for the origin; `undefined` when not configured. */
   assertion: AssertionKey | undefined;
@@ -127,6 +132,10 @@ export function parseConfig(env: Env): Config {
     session: {
       cacheTtlSeconds: integer('SESSION_CACHE_TTL_SECONDS', 10, 0, SESSION_CACHE_TTL_MAX_SECONDS),
       touchIntervalSeconds: integer('TOUCH_INTERVAL_SECONDS', 300, 1, 30 * 24 * 3600),
+      l1: {
+        ttlSeconds: integer('L1_CACHE_TTL_SECONDS', 2, 0, SESSION_CACHE_TTL_MAX_SECONDS),
+        maxEntries: integer('L1_CACHE_MAX_ENTRIES', 10_000, 1, 1_000_000),
+      },
     },
     origin: { url: originUrl, publicPaths },
     assertion,

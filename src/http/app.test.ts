@@ -308,6 +308,7 @@ describe('edge-auth HTTP surface (in-memory adapters)', () => {
     };
     expect((await t.request('/auth/session', bearer(token))).status).toBe(200);
     t.store.sessions.get('s1')!.revokedAt = T0; // revoked directly in the database
+    t.clock.now += 2_000; // past this isolate's L1 TTL, the bound on seeing a revocation
     expect((await t.request('/auth/session', bearer(token))).status).toBe(401);
     release();
     await t.settle();
@@ -334,9 +335,18 @@ describe('edge-auth HTTP surface (in-memory adapters)', () => {
     const res = await t.request('/auth/session', bearer(token));
     await t.settle();
     expect(res.status).toBe(200);
-    expect(res.headers.get('Server-Timing')).toMatch(/cache;dur=[\d.]+;desc="error", db;dur=/);
+    expect(res.headers.get('Server-Timing')).toMatch(/cache;dur=[\d.]+;desc="degraded", db;dur=/);
     expect(t.store.stats.selects).toBe(1);
-    expect(t.store.stats.touchStatements).toBe(0); // no marker to guard it: the touch waits for Redis
+    // No marker to claim: the UPDATE alone, whose WHERE clause refuses a second write in the interval.
+    expect(t.store.stats.touchStatements).toBe(1);
+    expect(t.store.stats.lastLoginWrites).toBe(1);
+    for (let i = 0; i < 5; i++) expect((await t.request('/auth/session', bearer(token))).status).toBe(200);
+    await t.settle();
+    expect(t.store.stats.selects).toBe(1); // the L1 shields the database while Redis is down
+    t.clock.now += 2_000;
+    expect((await t.request('/auth/session', bearer(token))).status).toBe(200);
+    await t.settle();
+    expect(t.store.stats).toMatchObject({ selects: 2, touchStatements: 2, lastLoginWrites: 1 });
   });
 
   it('GET /healthz answers 200 without touching any dependency', async () => {

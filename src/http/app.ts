@@ -1,4 +1,4 @@
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ASSERTION_HEADER } from '../assertion/signer';
@@ -8,10 +8,9 @@ import type { EdgeAuthServices } from '../services';
 import type { AuthSession } from '../session/types';
 import { errorResponse } from './errors';
 import {
-  authenticateRequest,
   type EdgeAuthEnv,
   type EdgeAuthOptions,
-  guardAsync,
+  edgeAuth,
   servicesResolver,
   timingOf,
   toHttpException,
@@ -19,7 +18,8 @@ import {
 } from './middleware';
 
 /**
- * The edge-auth Worker as a Hono app: the `/auth/*` endpoints, `/healthz`,
+ * The edge-auth Worker as a Hono app, built from its own `edgeAuth()`
+ * middleware: the `/auth/*` endpoints, `/healthz`, the assertion key set,
  * and the authenticating reverse proxy for every other path.
  *
  * @example
@@ -27,6 +27,7 @@ import {
  */
 export function createApp(options: EdgeAuthOptions = {}) {
   const services = servicesResolver(options);
+  const auth = edgeAuth(options);
   const app = new Hono<EdgeAuthEnv>();
 
   app.use('*', async (c, next) => {
@@ -46,45 +47,35 @@ export function createApp(options: EdgeAuthOptions = {}) {
     return c.json(await signer.publicJwks(), 200, { 'Cache-Control': 'public, max-age=300' });
   });
 
-  app.use('/auth/session', noStore);
-  app.use('/auth/verify', noStore);
-  app.use('/auth/logout', noStore);
-
-  app.get('/auth/session', async (c) => {
-    const { session } = await authenticateRequest(c, services(c));
-    return c.json(sessionJson(session));
-  });
+  app.use('/auth/*', noStore);
+  app.get('/auth/session', auth, (c) => c.json(sessionJson(c.get('session'))));
   app.all('/auth/session', (c) => methodNotAllowed(c, 'GET, HEAD'));
 
   // Forward-auth (nginx auth_request, Caddy forward_auth, Traefik ForwardAuth):
   // the proxy keeps the original method, so every method is answered.
-  app.all('/auth/verify', async (c) => {
-    const resolved = services(c);
-    const { session } = await authenticateRequest(c, resolved);
-    for (const [name, value] of await guardAsync(() => identityFor(resolved, session))) c.header(name, value);
+  app.all('/auth/verify', auth, async (c) => {
+    for (const [name, value] of await identityFor(services(c), c.get('session'))) c.header(name, value);
     return c.body(null, 200);
   });
 
   app.post('/auth/logout', async (c) => {
     const resolved = services(c);
-    await guardAsync(async () => resolved.authenticator.logout(await verifyRequestToken(c, resolved)));
+    const claims = await verifyRequestToken(c, resolved);
+    await resolved.authenticator.logout(claims).catch((err) => {
+      throw toHttpException(err);
+    });
     return c.body(null, 204);
   });
   app.all('/auth/logout', (c) => methodNotAllowed(c, 'POST'));
 
-  app.all('*', async (c) => {
+  app.all('*', unlessPublic(services, auth), async (c) => {
     const resolved = services(c);
     const origin = resolved.config.origin.url;
     if (!origin) return c.json({ error: 'not_found', message: 'no such endpoint' }, 404);
-    // Match on the raw, normalised pathname: the exact path the origin receives.
-    const session = resolved.isPublic(new URL(c.req.url).pathname)
-      ? undefined
-      : (await authenticateRequest(c, resolved)).session;
+    const session = isPublicRequest(resolved, c) ? undefined : c.get('session');
     const start = performance.now();
     try {
       return await forward(c.req.raw, origin, session && (await identityFor(resolved, session)));
-    } catch (err) {
-      throw toHttpException(err);
     } finally {
       timingOf(c).add('origin', performance.now() - start);
     }
@@ -92,6 +83,23 @@ export function createApp(options: EdgeAuthOptions = {}) {
 
   app.onError((err) => (err instanceof HTTPException ? err.getResponse() : errorResponse(err)));
   return app;
+}
+
+/** Runs `auth` except on `PUBLIC_PATHS` (and when there is no origin, which answers 404). */
+function unlessPublic(
+  services: (c: Context) => EdgeAuthServices,
+  auth: MiddlewareHandler,
+): MiddlewareHandler {
+  return (c, next) => {
+    const resolved = services(c);
+    if (!resolved.config.origin.url || isPublicRequest(resolved, c)) return next();
+    return auth(c, next);
+  };
+}
+
+/** Matched on the normalised pathname: the exact path the origin receives. */
+function isPublicRequest(services: EdgeAuthServices, c: Context): boolean {
+  return services.isPublic(new URL(c.req.url).pathname);
 }
 
 /**

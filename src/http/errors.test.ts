@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AuthError, DependencyError, describeCause, errorResponse } from './errors';
+import { AuthError, DependencyError, describeCause } from '../errors';
+import { errorResponse } from './errors';
 
 describe('errorResponse', () => {
   it('hides unknown errors behind a generic 500 and logs one scrubbed line', async () => {

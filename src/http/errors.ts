@@ -1,65 +1,11 @@
-/**
- * The errors edge-auth answers with. Each has a stable `code` that appears in
- * the JSON body and that callers can switch on; messages never contain a
- * token, key or connection string.
- */
-export type AuthErrorCode = 'missing_token' | 'invalid_token';
-
-/** The credential is absent or not acceptable: 401 with `WWW-Authenticate`. */
-export class AuthError extends Error {
-  override readonly name = 'AuthError';
-  constructor(
-    readonly code: AuthErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export type Dependency = 'redis' | 'database' | 'keys' | 'origin';
-
-/** A dependency needed to decide is down or too slow: 503 with `Retry-After`. */
-export class DependencyError extends Error {
-  override readonly name = 'DependencyError';
-  readonly code = 'dependency_unavailable';
-  constructor(
-    readonly dependency: Dependency,
-    options?: { cause?: unknown },
-  ) {
-    super(`${dependency} unavailable`, options);
-  }
-}
-
-/** The origin could not be reached or did not answer in time: 502. */
-export class OriginError extends Error {
-  override readonly name = 'OriginError';
-  readonly code = 'bad_gateway';
-  constructor(options?: { cause?: unknown }) {
-    super('origin unavailable', options);
-  }
-}
-
-/**
- * A stored identity value cannot be forwarded whole (too long for a header,
- * or not well-formed Unicode). The request is refused rather than forwarded
- * with an identity that could look like someone else's.
- */
-export class IdentityError extends Error {
-  override readonly name = 'IdentityError';
-  readonly code = 'identity_unrepresentable';
-  constructor(readonly header: string) {
-    super(`${header} cannot be forwarded: the stored value is too long or malformed`);
-  }
-}
-
-/** The Worker's bindings are invalid; lists every problem at once. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'config_invalid';
-  constructor(readonly problems: string[]) {
-    super(`edge-auth configuration is invalid: ${problems.join('; ')}`);
-  }
-}
+import {
+  AuthError,
+  ConfigError,
+  DependencyError,
+  describeCause,
+  IdentityError,
+  OriginError,
+} from '../errors';
 
 export const REALM = 'edge-auth';
 export const RETRY_AFTER_SECONDS = 1;
@@ -100,20 +46,6 @@ export function errorResponse(err: unknown, log: (line: string) => void = consol
   }
   log(`edge-auth: unexpected error: ${describeCause(err)}`);
   return json(500, { error: 'internal_error', message: 'internal error' });
-}
-
-/**
- * Name and message of an error, cut short, never a stack, and scrubbed of
- * what client libraries put in their messages: URLs (a connection string
- * carries its password) and Upstash's echo of the command's arguments
- * (keys and cached session data).
- */
-export function describeCause(cause: unknown): string {
-  const text = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-  return text
-    .replace(/,? command was: [\s\S]*$/, '')
-    .replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>')
-    .slice(0, 300);
 }
 
 function quote(text: string): string {

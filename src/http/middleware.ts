@@ -1,80 +1,95 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Env } from '../env';
+import { AuthError } from '../errors';
 import { type EdgeAuthServices, servicesFromEnv } from '../services';
-import type { Defer } from '../session/authenticator';
+import type { Served, TouchDecision } from '../session/authenticator';
 import type { AuthSession } from '../session/types';
 import { extractToken } from '../token/extract';
 import type { Claims } from '../token/verifier';
-import { AuthError, errorResponse } from './errors';
+import { errorResponse } from './errors';
 import { ServerTiming } from './server-timing';
 
+/** What `edgeAuth()` puts on the context. */
 export interface EdgeAuthVariables {
+  /** The authenticated user and session. */
   session: AuthSession;
+  /** The verified token's claims. */
   claims: Claims;
+  /** How the session was served and what was done about `last_login`. */
+  authTrace: { served: Served; touch: TouchDecision };
+  /** This request's `Server-Timing` stages. */
   timing: ServerTiming;
+}
+
+declare module 'hono' {
+  interface ContextVariableMap extends EdgeAuthVariables {}
 }
 
 export type EdgeAuthEnv = { Bindings: Env; Variables: EdgeAuthVariables };
 
 export interface EdgeAuthOptions {
   /** Where the services come from; default: built once per isolate from `c.env`. */
-  services?: EdgeAuthServices | ((c: Context<EdgeAuthEnv>) => EdgeAuthServices);
+  services?: EdgeAuthServices | ((c: Context) => EdgeAuthServices);
 }
 
 /**
- * Hono middleware: authenticates the request and sets `c.get('session')`.
- * Failures become an `HTTPException` carrying edge-auth's response (401 with
- * `WWW-Authenticate`, or 503 with `Retry-After`), so any app's error handling
- * answers them unchanged.
+ * Hono middleware: verifies the token, authenticates the session and sets
+ * `c.get('session')` and `c.get('claims')`. Failures become an
+ * `HTTPException` carrying edge-auth's response (401 with `WWW-Authenticate`,
+ * or 503 with `Retry-After`), so any app's error handling answers them as they
+ * are. Background work (cache write-backs, the touch) goes to `waitUntil`.
  *
  * @example
  * app.use('/api/*', edgeAuth());
  * app.get('/api/me', (c) => c.json(c.get('session').user));
  */
-export function edgeAuth(options: EdgeAuthOptions = {}): MiddlewareHandler<EdgeAuthEnv> {
+export function edgeAuth(options: EdgeAuthOptions = {}): MiddlewareHandler {
   const resolve = servicesResolver(options);
   return async (c, next) => {
-    const { claims, session } = await authenticateRequest(c, resolve(c));
+    const services = resolve(c);
+    const claims = await verifyRequestToken(c, services);
+    const result = await services.authenticator.authenticate(claims);
+    waitUntil(c, result.pending);
+    const timing = timingOf(c);
+    if (result.durations.cache !== undefined) timing.add('cache', result.durations.cache);
+    timing.note('cache', result.served);
+    if (result.durations.db !== undefined) timing.add('db', result.durations.db);
+    c.set('authTrace', { served: result.served, touch: result.touch });
+    if (!result.ok) throw toHttpException(result.error);
     c.set('claims', claims);
-    c.set('session', session);
+    c.set('session', result.session);
     await next();
   };
 }
 
 /** Resolves the services for a request, per the options. */
-export function servicesResolver(options: EdgeAuthOptions): (c: Context<EdgeAuthEnv>) => EdgeAuthServices {
+export function servicesResolver(options: EdgeAuthOptions): (c: Context) => EdgeAuthServices {
   const { services } = options;
   if (typeof services === 'function') return services;
   if (services) return () => services;
-  return (c) => guard(() => servicesFromEnv(c.env));
-}
-
-/** Token → claims → session, with each stage timed. */
-export async function authenticateRequest(
-  c: Context<EdgeAuthEnv>,
-  services: EdgeAuthServices,
-): Promise<{ claims: Claims; session: AuthSession }> {
-  const timing = timingOf(c);
-  return guardAsync(async () => {
-    const claims = await verifyRequestToken(c, services);
-    const session = await services.authenticator.authenticate(claims, deferFor(c), timing);
-    return { claims, session };
-  });
+  return (c) => {
+    try {
+      return servicesFromEnv(c.env as Env);
+    } catch (err) {
+      throw toHttpException(err);
+    }
+  };
 }
 
 /** The request's token, verified: the one place a credential is read and checked. */
-export async function verifyRequestToken(
-  c: Context<EdgeAuthEnv>,
-  services: EdgeAuthServices,
-): Promise<Claims> {
-  const token = extractToken(c.req.raw.headers, services.config.token.cookieName);
-  if (token === undefined) throw new AuthError('missing_token', 'no session token was sent');
-  return timingOf(c).measure('token', () => services.verifier.verify(token));
+export async function verifyRequestToken(c: Context, services: EdgeAuthServices): Promise<Claims> {
+  try {
+    const token = extractToken(c.req.raw.headers, services.config.token.cookieName);
+    if (token === undefined) throw new AuthError('missing_token', 'no session token was sent');
+    return await timingOf(c).measure('token', () => services.verifier.verify(token));
+  } catch (err) {
+    throw toHttpException(err);
+  }
 }
 
 /** The request's Server-Timing collector, created on first use. */
-export function timingOf(c: Context<EdgeAuthEnv>): ServerTiming {
+export function timingOf(c: Context): ServerTiming {
   let timing = c.get('timing');
   if (!timing) {
     timing = new ServerTiming();
@@ -84,30 +99,11 @@ export function timingOf(c: Context<EdgeAuthEnv>): ServerTiming {
 }
 
 /** `ctx.waitUntil` when there is an execution context (always on Workers). */
-export function deferFor(c: Context): Defer {
-  return (work) => {
-    try {
-      c.executionCtx.waitUntil(work);
-    } catch {
-      // No execution context (plain app.request in tests): the work still runs.
-    }
-  };
-}
-
-function guard<T>(work: () => T): T {
+export function waitUntil(c: Context, work: Promise<unknown>): void {
   try {
-    return work();
-  } catch (err) {
-    throw toHttpException(err);
-  }
-}
-
-/** Runs `work`, turning edge-auth's errors into `HTTPException`s. */
-export async function guardAsync<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    throw toHttpException(err);
+    c.executionCtx.waitUntil(work);
+  } catch {
+    // No execution context (plain app.request in tests): the work still runs.
   }
 }
 

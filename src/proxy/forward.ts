@@ -1,4 +1,4 @@
-import { OriginError } from '../http/errors';
+import { OriginError } from '../errors';
 import { stripReservedHeaders } from './identity';
 
 /** Connection-level headers that must not be relayed (RFC 9110 §7.6.1). */

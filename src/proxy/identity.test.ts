@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { profile } from '../../test/support/memory-app';
-import { IdentityError } from '../http/errors';
+import { IdentityError } from '../errors';
 import { encodeHeaderValue, identityHeaders, MAX_HEADER_VALUE_BYTES, stripReservedHeaders } from './identity';
 import { publicPathMatcher } from './public-paths';
 

@@ -1,4 +1,4 @@
-import { IdentityError } from '../http/errors';
+import { IdentityError } from '../errors';
 import type { AuthSession } from '../session/types';
 
 /** Longest encoded identity value edge-auth forwards; longer ones fail closed. */

@@ -2,26 +2,33 @@ import { describe, expect, it } from 'vitest';
 import { bearer, memoryApp, T0 } from '../../test/support/memory-app';
 
 describe('the touch: at most one last_login write per user per interval', () => {
-  it('50 concurrent requests from one user on a warm cache: one UPDATE, one cache round trip each', async () => {
+  it('50 concurrent requests from one user: one shared read, one claim, one UPDATE; then no network', async () => {
     const t = memoryApp({ SESSION_CACHE_TTL_SECONDS: '10', TOUCH_INTERVAL_SECONDS: '5' });
     const token = await t.login('u1', 's1');
-    await t.request('/auth/session', bearer(token)); // warms the cache and touches once
+    await t.request('/auth/session', bearer(token)); // warms the caches and touches once
     await t.settle();
     expect(t.store.stats.lastLoginWrites).toBe(1);
-    t.clock.now += 6_000; // the marker has expired, the cached session has not
+    t.clock.now += 6_000; // marker and L1 expired; the Redis entry (10 s) has not
 
-    t.cache.stats.roundTrips = 0;
-    const responses = await Promise.all(
-      Array.from({ length: 50 }, () => t.request('/auth/session', bearer(token))),
-    );
+    t.cache.stats.roundTrips = t.cache.stats.reads = t.cache.stats.writes = t.cache.stats.claims = 0;
+    const burst = () =>
+      Promise.all(Array.from({ length: 50 }, () => t.request('/auth/session', bearer(token))));
+    const responses = await burst();
     await t.settle();
 
     expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
-    expect(t.cache.stats.roundTrips).toBe(50);
+    expect(t.cache.stats).toMatchObject({ reads: 1, claims: 1, writes: 1 });
     expect(t.store.stats.selects).toBe(1);
     expect(t.store.stats.touchStatements).toBe(2);
     expect(t.store.stats.lastLoginWrites).toBe(2);
     expect(t.store.users.get('u1')!.lastLogin).toBe(T0 + 6_000);
+
+    const again = await burst(); // within the L1 TTL: served by the isolate
+    await t.settle();
+    expect(again.map((r) => r.headers.get('Server-Timing')?.match(/cache;desc="(\w+)"/)?.[1])).toEqual(
+      Array(50).fill('l1'),
+    );
+    expect(t.cache.stats.roundTrips).toBe(2);
   });
 
   it('50 concurrent requests on a cold cache still write last_login once', async () => {

@@ -1,136 +1,173 @@
-import { AuthError, DependencyError, describeCause } from '../http/errors';
-import type { ServerTiming } from '../http/server-timing';
+import { AuthError, DependencyError, describeCause } from '../errors';
 import type { Claims } from '../token/verifier';
-import type {
-  AuthSession,
-  CacheEntry,
-  CacheLookup,
-  DeadReason,
-  SessionCache,
-  SessionStore,
-  StoredSession,
-  TouchClaim,
-} from './types';
+import { createCoalescer } from '../util/coalesce';
+import { createL1 } from './l1';
+import { createToucher } from './touch';
+import type { AuthSession, CacheEntry, CacheRead, SessionCache, SessionStore, StoredSession } from './types';
+import { judge, toEntry } from './verdict';
 
 export interface AuthenticatorOptions {
   cache: SessionCache;
   store: SessionStore;
-  /** 0 disables the session cache (touch markers still live in the cache). */
+  /** Shared cache TTL; 0 disables the session cache (touch markers still live there). */
   cacheTtlSeconds: number;
   touchIntervalSeconds: number;
+  /** Per-isolate cache: its TTL is capped by `cacheTtlSeconds`; 0 disables it. */
+  l1?: { ttlSeconds: number; maxEntries: number };
+  /** How long a request waits for a concurrent load of the same session before loading alone. */
+  coalesceWaitMs?: number;
   /** Worker clock; only decides expiry of cached entries. */
   now?: () => number;
   log?: (line: string) => void;
 }
 
-/** Background work the request must not wait for (`ctx.waitUntil` on Workers). */
-export type Defer = (work: Promise<unknown>) => void;
+/** Where the session came from: this isolate, the shared cache, or the database. */
+export type Served = 'l1' | 'hit' | 'miss' | 'off' | 'degraded';
+/** What the request did about `last_login`: claim the marker, write without one (cache down), nothing. */
+export type TouchDecision = 'claim' | 'write' | 'marked' | 'none';
+
+interface Outcome {
+  served: Served;
+  touch: TouchDecision;
+  /** Milliseconds spent on the shared cache and on the database, when used. */
+  durations: { cache?: number; db?: number };
+  /** Background work (write-backs, the touch): hand it to `ctx.waitUntil`. Never rejects. */
+  pending: Promise<void>;
+}
+
+export type AuthResult =
+  | (Outcome & { ok: true; session: AuthSession })
+  | (Outcome & { ok: false; error: AuthError | DependencyError });
 
 export interface Authenticator {
-  /** Resolves to the session, or throws `AuthError` (401) / `DependencyError` (503). */
-  authenticate(claims: Claims, defer: Defer, timing?: ServerTiming): Promise<AuthSession>;
+  /** Never throws: failures are results, so their background work is not lost. */
+  authenticate(claims: Claims): Promise<AuthResult>;
   /** Revokes the token's session; throws `AuthError` when it is not a live session. */
   logout(claims: Claims): Promise<void>;
 }
 
-/** How long a revoked entry is kept at least, whatever the cache TTL. */
+/** How long a revoked entry is kept at least: longer than any write-back in flight. */
 export const REVOKED_ENTRY_MIN_TTL_SECONDS = 60;
 
-const DEAD_MESSAGES: Record<DeadReason | 'foreign', string> = {
-  unknown: 'session not found',
-  revoked: 'session revoked',
-  expired: 'session expired',
-  inactive: 'user inactive',
-  foreign: 'session belongs to another user',
-};
+/** A session as this isolate knows it; `touchMarked` is mutated once a touch is under way. */
+interface Known {
+  entry: CacheEntry;
+  touchMarked: boolean;
+}
+interface Loaded extends Known {
+  served: Served;
+  durations: Outcome['durations'];
+}
 
 /**
- * The session core: cache first (one round trip that also claims the touch
- * marker), the database on a miss, and at most one `last_login` UPDATE per
- * user per interval, always in the background.
+ * The session core. This isolate's L1 first (no network), then one read-only
+ * round trip to the shared cache, then the database; concurrent misses for
+ * one session share one load. Writes happen only when due and in the
+ * background: write-backs, the marker claim and the conditional UPDATE.
  *
  * @example
  * const auth = createAuthenticator({ cache, store, cacheTtlSeconds: 10, touchIntervalSeconds: 300 });
- * const session = await auth.authenticate(claims, (p) => ctx.waitUntil(p));
+ * const result = await auth.authenticate(claims);
+ * ctx.waitUntil(result.pending);
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { cache, store, cacheTtlSeconds, touchIntervalSeconds } = options;
   const now = options.now ?? Date.now;
   const log = options.log ?? console.error;
+  const l1TtlSeconds = Math.min(cacheTtlSeconds, options.l1?.ttlSeconds ?? 2);
+  const l1 =
+    l1TtlSeconds > 0
+      ? createL1<Known>({ ttlMs: l1TtlSeconds * 1000, maxEntries: options.l1?.maxEntries ?? 10_000, now })
+      : undefined;
+  const coalesce = createCoalescer<Loaded>({ waitMs: options.coalesceWaitMs ?? 4_000 });
+  const touch = createToucher({ cache, store, intervalSeconds: touchIntervalSeconds, log });
+  const revokedTtl = Math.max(cacheTtlSeconds, REVOKED_ENTRY_MIN_TTL_SECONDS);
 
-  const touchLastLogin = (userId: string) =>
-    store.touch(userId, touchIntervalSeconds).then(
-      () => undefined,
-      (err) => log(`edge-auth: last_login touch failed: ${describeCause(err)}`),
-    );
-
-  async function fromCache(
-    claims: Claims,
-    at: number,
-    timing?: ServerTiming,
-  ): Promise<CacheLookup | 'unavailable'> {
-    const start = performance.now();
+  async function load(claims: Claims, at: number, background: Promise<unknown>[]): Promise<Loaded> {
+    const durations: Outcome['durations'] = {};
+    let read: CacheRead | undefined;
+    const readStart = performance.now();
     try {
-      return await cache.lookup(claims.sid, {
-        userId: claims.sub,
-        intervalSeconds: touchIntervalSeconds,
-        now: at,
-      });
+      read = await cache.read(claims.sid, claims.sub);
     } catch (err) {
       // Degrade to the database: a Redis blip must never log anyone out.
       log(`edge-auth: session cache unavailable, reading the database: ${describeCause(err)}`);
-      return 'unavailable';
-    } finally {
-      timing?.add('cache', performance.now() - start);
     }
-  }
+    durations.cache = performance.now() - readStart;
+    const touchMarked = read?.touchMarked ?? false;
+    if (read?.entry && cacheTtlSeconds > 0)
+      return { entry: read.entry, touchMarked, served: 'hit', durations };
 
-  async function fromStore(sid: string, timing?: ServerTiming): Promise<StoredSession | null> {
-    const start = performance.now();
+    const served: Served = !read ? 'degraded' : cacheTtlSeconds > 0 ? 'miss' : 'off';
+    let stored: StoredSession | null;
+    const dbStart = performance.now();
     try {
-      return await store.load(sid);
+      stored = await store.load(claims.sid);
     } catch (err) {
       throw new DependencyError('database', { cause: err });
     } finally {
-      timing?.add('db', performance.now() - start);
+      durations.db = performance.now() - dbStart;
     }
+    const entry = toEntry(stored, at);
+    const ttl = writeBackTtl(entry, stored);
+    if (served === 'miss' && ttl > 0) {
+      background.push(
+        cache.remember(claims.sid, entry, ttl).catch((err) => {
+          log(`edge-auth: session cache write failed: ${describeCause(err)}`);
+        }),
+      );
+    }
+    return { entry, touchMarked, served, durations };
+  }
+
+  /** Never longer than the session's remaining life; a revocation outlives any write-back in flight. */
+  function writeBackTtl(entry: CacheEntry, stored: StoredSession | null): number {
+    if ('dead' in entry) return entry.dead === 'revoked' ? revokedTtl : cacheTtlSeconds;
+    return Math.max(0, Math.min(cacheTtlSeconds, Math.floor((stored?.remainingMs ?? 0) / 1000)));
   }
 
   return {
-    async authenticate(claims, defer, timing) {
+    async authenticate(claims) {
       const at = now();
-      let cacheUp = true;
-      if (cacheTtlSeconds > 0) {
-        const lookup = await fromCache(claims, at, timing);
-        if (lookup === 'unavailable') {
-          cacheUp = false;
-          timing?.note('cache', 'error');
-        } else if (lookup.entry) {
-          timing?.note('cache', 'hit');
-          const session = judgeCached(lookup.entry, claims, at);
-          if (lookup.touchClaimed) defer(touchLastLogin(claims.sub));
-          return session;
-        } else {
-          timing?.note('cache', 'miss');
+      const background: Promise<unknown>[] = [];
+      const settle = () => Promise.allSettled(background).then(() => undefined);
+      let known = l1?.get(claims.sid);
+      let served: Served = 'l1';
+      let durations: Outcome['durations'] = {};
+      if (!known) {
+        let leader = false;
+        try {
+          const loaded = await coalesce(`${claims.sid}\n${claims.sub}`, () => {
+            leader = true;
+            return load(claims, at, background);
+          });
+          const owned = 'live' in loaded.entry && loaded.entry.live.user.id === claims.sub;
+          known = { entry: loaded.entry, touchMarked: owned && loaded.touchMarked };
+          if (leader) {
+            ({ served, durations } = loaded);
+            l1?.set(claims.sid, known, { ifAbsent: 'live' in known.entry });
+          }
+          // A logout in this isolate may have landed meanwhile: it wins.
+          known = l1?.get(claims.sid) ?? known;
+        } catch (err) {
+          const error =
+            err instanceof DependencyError ? err : new DependencyError('database', { cause: err });
+          return { ok: false, error, served: 'miss', touch: 'none', durations, pending: settle() };
         }
-      } else {
-        timing?.note('cache', 'off');
       }
 
-      const stored = await fromStore(claims.sid, timing);
-      const entry = toEntry(stored, at);
-      const valid = 'live' in entry && entry.live.user.id === claims.sub;
-      if (cacheUp) {
-        const touch = valid
-          ? { userId: claims.sub, intervalSeconds: touchIntervalSeconds, now: at }
-          : undefined;
-        defer(
-          writeBack(claims.sid, entry, stored, touch).catch((err) => {
-            log(`edge-auth: session cache write failed: ${describeCause(err)}`);
-          }),
-        );
+      const verdict = judge(known.entry, claims, at);
+      if (verdict instanceof AuthError) {
+        return { ok: false, error: verdict, served, touch: 'none', durations, pending: settle() };
       }
-      return judgeCached(entry, claims, at);
+      let decision: TouchDecision = 'marked';
+      if (!known.touchMarked) {
+        // Marked before the claim lands, so this isolate's other requests send nothing.
+        known.touchMarked = true;
+        decision = served === 'degraded' ? 'write' : 'claim';
+        background.push(decision === 'write' ? touch.withoutMarker(claims.sub) : touch(claims.sub));
+      }
+      return { ok: true, session: verdict, served, touch: decision, durations, pending: settle() };
     },
 
     async logout(claims) {
@@ -141,66 +178,15 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         throw new DependencyError('database', { cause: err });
       }
       if (!revoked) throw new AuthError('invalid_token', 'session is not active');
+      l1?.set(claims.sid, { entry: { dead: 'revoked' }, touchMarked: true });
       if (cacheTtlSeconds === 0) return;
       try {
         // A revoked entry rather than a delete: write-backs of loads that began
         // before the revocation are live entries, which never replace it.
-        await cache.remember(claims.sid, { dead: 'revoked' }, revokedEntryTtl());
+        await cache.remember(claims.sid, { dead: 'revoked' }, revokedTtl);
       } catch (err) {
         log(`edge-auth: revoked session may stay cached until its TTL: ${describeCause(err)}`);
       }
     },
   };
-
-  async function writeBack(
-    sid: string,
-    entry: CacheEntry,
-    stored: StoredSession | null,
-    touch: TouchClaim | undefined,
-  ): Promise<void> {
-    const ttl = entryTtl(entry, stored);
-    let claimed = false;
-    if (ttl > 0) ({ touchClaimed: claimed } = await cache.remember(sid, entry, ttl, touch));
-    else if (touch) claimed = await cache.claimTouch(touch);
-    // Already in the background: the touch runs here, after the claim.
-    if (claimed && touch) await touchLastLogin(touch.userId);
-  }
-
-  /**
-   * A revocation is final, and must outlive any write-back already in flight
-   * (bounded by the Redis and database budgets, a few seconds at most).
-   */
-  function revokedEntryTtl(): number {
-    return Math.max(cacheTtlSeconds, REVOKED_ENTRY_MIN_TTL_SECONDS);
-  }
-
-  /** Never longer than the session's remaining life; 0 means "do not cache". */
-  function entryTtl(entry: CacheEntry, stored: StoredSession | null): number {
-    if (cacheTtlSeconds === 0) return 0;
-    if ('dead' in entry && entry.dead === 'revoked') return revokedEntryTtl();
-    if ('dead' in entry || !stored) return cacheTtlSeconds;
-    return Math.max(0, Math.min(cacheTtlSeconds, Math.floor(stored.remainingMs / 1000)));
-  }
-}
-
-/** What the database's answer means, as a cache entry (the real owner is recorded). */
-function toEntry(stored: StoredSession | null, at: number): CacheEntry {
-  if (!stored) return { dead: 'unknown' };
-  if (stored.revoked) return { dead: 'revoked' };
-  if (stored.remainingMs <= 0) return { dead: 'expired' };
-  if (!stored.user.isActive) return { dead: 'inactive' };
-  return {
-    live: {
-      user: stored.user,
-      session: { ...stored.session, expiresAt: at + Math.floor(stored.remainingMs) },
-    },
-  };
-}
-
-function judgeCached(entry: CacheEntry, claims: Claims, at: number): AuthSession {
-  if ('dead' in entry) throw new AuthError('invalid_token', DEAD_MESSAGES[entry.dead]);
-  const { live } = entry;
-  if (live.user.id !== claims.sub) throw new AuthError('invalid_token', DEAD_MESSAGES.foreign);
-  if (live.session.expiresAt <= at) throw new AuthError('invalid_token', DEAD_MESSAGES.expired);
-  return live;
 }

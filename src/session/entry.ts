@@ -1,10 +1,9 @@
 import type { AuthSession, CacheEntry, DeadReason } from './types';
 
 /**
- * The cached value of `<prefix>session:<sid>`: JSON whose first bytes are a
- * fixed header (`{"v":1,"owner":<uid>,"exp":<ms>,`), so the lookup script can
- * check owner and expiry with plain string functions (no cjson needed) before
- * it claims a touch marker.
+ * The cached value of `<prefix>session:<sid>`: versioned JSON that records
+ * the session's owner, so a token naming someone else's session is refused
+ * from the cache without locking the owner out.
  *
  * @example
  * encodeEntry({ live: session }) // '{"v":1,"owner":"u1","exp":1764237600000,"user":{…},"session":{…}}'
@@ -12,12 +11,7 @@ import type { AuthSession, CacheEntry, DeadReason } from './types';
 export function encodeEntry(entry: CacheEntry): string {
   if ('dead' in entry) return JSON.stringify({ v: 1, dead: entry.dead });
   const { user, session } = entry.live;
-  return `${liveHeader(user.id)}${session.expiresAt},"user":${JSON.stringify(user)},"session":${JSON.stringify(session)}}`;
-}
-
-/** The prefix every live entry owned by `userId` starts with; JSON.stringify makes it canonical. */
-export function liveHeader(userId: string): string {
-  return `{"v":1,"owner":${JSON.stringify(userId)},"exp":`;
+  return JSON.stringify({ v: 1, owner: user.id, exp: session.expiresAt, user, session });
 }
 
 const DEAD_REASONS: readonly DeadReason[] = ['unknown', 'revoked', 'expired', 'inactive'];

@@ -53,7 +53,6 @@ export function createNeonSessionStore(options: { sql: Sql; timeoutMs: number })
       const row = rows[0];
       if (!row) return null;
       return {
-        ownerId: row.user_id,
         user: {
           id: row.user_id,
           username: row.username,

@@ -33,45 +33,36 @@ export type DeadReason = 'unknown' | 'revoked' | 'expired' | 'inactive';
 /** A cached answer for one session id: a live session (with its owner) or a negative entry. */
 export type CacheEntry = { live: AuthSession } | { dead: DeadReason };
 
-/** Ask to claim the user's touch marker; honoured only for a live session of `userId`. */
-export interface TouchClaim {
-  userId: string;
-  intervalSeconds: number;
-  /** Worker clock, ms; also the marker's value. */
-  now: number;
-}
-
-export interface CacheLookup {
+/** What one read of the shared cache returns. */
+export interface CacheRead {
+  /** The entry for the session id, `null` on a miss. */
   entry: CacheEntry | null;
-  touchClaimed: boolean;
+  /** Whether the user's touch marker is set (someone wrote `last_login` this interval). */
+  touchMarked: boolean;
 }
 
-/** Short-lived session cache shared by all isolates, plus the touch markers. */
+/**
+ * The session cache shared by all isolates (Upstash Redis in production),
+ * plus the per-user touch markers. Keys: `<prefix>session:<sid>` and
+ * `<prefix>touch:<uid>`.
+ */
 export interface SessionCache {
+  /** One read-only round trip: the session entry and the user's marker state. */
+  read(sid: string, userId: string): Promise<CacheRead>;
   /**
-   * One round trip: the entry for `sid` and, only when it is a live, unexpired
-   * session owned by `touch.userId`, an atomic claim (SET NX EX) on the marker.
+   * Stores `entry` for `ttlSeconds`. A live entry is only written where there
+   * is none (SET NX), so a write-back that started before a logout can never
+   * replace the revoked entry; a dead entry always replaces what is there.
    */
-  lookup(sid: string, touch: TouchClaim): Promise<CacheLookup>;
-  /**
-   * Stores `entry` for `ttlSeconds` and, in the same round trip, claims `touch`
-   * when given. A live entry is only written where there is none (SET NX), so a
-   * write-back that started before a logout can never replace the revoked
-   * entry; a dead entry always replaces what is there.
-   */
-  remember(
-    sid: string,
-    entry: CacheEntry,
-    ttlSeconds: number,
-    touch?: TouchClaim,
-  ): Promise<{ touchClaimed: boolean }>;
-  /** Claims the touch marker alone (used when the session cache is disabled). */
-  claimTouch(touch: TouchClaim): Promise<boolean>;
+  remember(sid: string, entry: CacheEntry, ttlSeconds: number): Promise<void>;
+  /** Claims the user's marker for the interval (SET NX EX) with `token` as its value. */
+  claimTouch(userId: string, token: string, intervalSeconds: number): Promise<boolean>;
+  /** Deletes the marker only if it still holds `token` (a failed touch gives it back). */
+  releaseTouch(userId: string, token: string): Promise<void>;
 }
 
 /** What the database knows about a session id. */
 export interface StoredSession {
-  ownerId: string;
   user: UserProfile;
   session: { id: string; data: Record<string, unknown> };
   /** Remaining life by the database's clock, ms (<= 0 when expired). */

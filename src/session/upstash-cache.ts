@@ -1,62 +1,58 @@
 import type { Redis } from '@upstash/redis/cloudflare';
-import { decodeEntry, encodeEntry, liveHeader } from './entry';
-import { LOOKUP_SCRIPT } from './lookup-script';
-import type { CacheEntry, CacheLookup, SessionCache, TouchClaim } from './types';
+import { decodeEntry, encodeEntry } from './entry';
+import { cacheKeys } from './keys';
+import type { SessionCache } from './types';
+
+export interface UpstashSessionCacheOptions {
+  /**
+   * Built with `automaticDeserialization: false` (entries are parsed here) and
+   * `enableAutoPipelining: false` (on Workers a batch must never mix two
+   * requests' I/O).
+   */
+  redis: Redis;
+  /** Key prefix, e.g. `edge-auth:`. */
+  prefix: string;
+}
 
 /**
- * `SessionCache` on Upstash Redis. The client should be built with
- * `automaticDeserialization: false` (entries are parsed here) and without
- * auto-pipelining (on Workers a batch must not mix requests' I/O).
+ * Deletes the marker only while it still holds our token, so a failed touch
+ * never frees a marker that another request has claimed since. A write, and
+ * rare (only after a failed UPDATE): never on the hot path.
+ */
+const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/**
+ * `SessionCache` on Upstash Redis. The hot path sends one read-only `MGET`;
+ * on Upstash a read-only command never takes the database-wide script lock
+ * and a Global database serves it from the nearest replica. Writes (marker
+ * claims, write-backs, logout) happen only when due, in the background.
  *
  * @example
  * const cache = createUpstashSessionCache({ redis, prefix: 'edge-auth:' });
- * const { entry, touchClaimed } = await cache.lookup(sid, { userId, intervalSeconds: 300, now: Date.now() });
+ * const { entry, touchMarked } = await cache.read('s1', 'u1');
  */
-export function createUpstashSessionCache(options: { redis: Redis; prefix: string }): SessionCache {
-  const { redis, prefix } = options;
-  const sessionKey = (sid: string) => `${prefix}session:${sid}`;
-  const touchKey = (userId: string) => `${prefix}touch:${userId}`;
-  // EVAL every time rather than EVALSHA: the script is ~400 bytes and Redis
-  // caches its compilation anyway, so this keeps the lookup at exactly one
-  // round trip (no NOSCRIPT retry after a restart or SCRIPT FLUSH). Sent as a
-  // one-command pipeline, the shape the rest of the hot path's batches take.
-  async function runLookup(keys: string[], args: string[]): Promise<unknown> {
-    const [reply] = await redis.pipeline().eval(LOOKUP_SCRIPT, keys, args).exec();
-    return reply;
-  }
+export function createUpstashSessionCache(options: UpstashSessionCacheOptions): SessionCache {
+  const { redis } = options;
+  const keys = cacheKeys(options.prefix);
 
   return {
-    async lookup(sid, touch): Promise<CacheLookup> {
-      const reply = await runLookup(
-        [sessionKey(sid), touchKey(touch.userId)],
-        [liveHeader(touch.userId), String(touch.now), String(touch.now), String(touch.intervalSeconds)],
-      );
-      if (!Array.isArray(reply) || reply[0] === 0 || reply[0] === '0')
-        return { entry: null, touchClaimed: false };
-      const status = Number(reply[0]);
-      return { entry: decodeEntry(reply[1]), touchClaimed: status === 2 };
+    async read(sid, userId) {
+      const [raw, marker] = await redis.mget<(string | null)[]>(keys.session(sid), keys.touch(userId));
+      return { entry: raw == null ? null : decodeEntry(raw), touchMarked: marker != null };
     },
 
-    async remember(sid, entry: CacheEntry, ttlSeconds, touch?: TouchClaim) {
-      // A live entry never replaces what is there (a logout's revoked entry may
-      // have landed since this request read the database); a dead one always does.
-      const live = 'live' in entry;
-      const pipeline = redis
-        .pipeline()
-        .set(sessionKey(sid), encodeEntry(entry), live ? { nx: true, ex: ttlSeconds } : { ex: ttlSeconds });
-      if (touch) {
-        pipeline.set(touchKey(touch.userId), String(touch.now), { nx: true, ex: touch.intervalSeconds });
-      }
-      const results: unknown[] = await pipeline.exec();
-      return { touchClaimed: touch !== undefined && results[1] === 'OK' };
+    async remember(sid, entry, ttlSeconds) {
+      const value = encodeEntry(entry);
+      if ('live' in entry) await redis.set(keys.session(sid), value, { nx: true, ex: ttlSeconds });
+      else await redis.set(keys.session(sid), value, { ex: ttlSeconds });
     },
 
-    async claimTouch(touch) {
-      const result = await redis.set(touchKey(touch.userId), String(touch.now), {
-        nx: true,
-        ex: touch.intervalSeconds,
-      });
-      return result === 'OK';
+    async claimTouch(userId, token, intervalSeconds) {
+      return (await redis.set(keys.touch(userId), token, { nx: true, ex: intervalSeconds })) === 'OK';
+    },
+
+    async releaseTouch(userId, token) {
+      await redis.eval(RELEASE_SCRIPT, [keys.touch(userId)], [token]);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { AuthError } from '../http/errors';
+import { AuthError } from '../errors';
 
 /**
  * Finds the session token: `Authorization: Bearer <jwt>` first, else the

@@ -2,7 +2,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
 import { baseEnv, SECRET } from '../../test/support/memory-app';
 import { parseConfig } from '../config';
-import { AuthError, DependencyError } from '../http/errors';
+import { AuthError, DependencyError } from '../errors';
 import { extractToken } from './extract';
 import { createTokenVerifier } from './verifier';
 

@@ -7,7 +7,7 @@ import {
   jwtVerify,
 } from 'jose';
 import type { Config } from '../config';
-import { AuthError, DependencyError } from '../http/errors';
+import { AuthError, DependencyError } from '../errors';
 import { createCoalescer } from '../util/coalesce';
 
 /** The claims edge-auth relies on, checked for presence and type. */

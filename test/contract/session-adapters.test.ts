@@ -1,7 +1,12 @@
 import { neon, neonConfig } from '@neondatabase/serverless';
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemorySessionCache, createMemorySessionStore } from '../../src/session/memory';
+import { createMemorySessionCache, type MemoryKey } from '../../src/session/memory-cache';
+import {
+  createMemorySessionStore,
+  type MemorySession,
+  type MemoryUser,
+} from '../../src/session/memory-store';
 import { createNeonSessionStore } from '../../src/session/neon-store';
 import type { AuthSession, SessionCache, SessionStore } from '../../src/session/types';
 import { createUpstashSessionCache } from '../../src/session/upstash-cache';
@@ -20,7 +25,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const live = (userId: string, sid: string, expiresAt = Date.now() + 60_000): { live: AuthSession } => ({
   live: {
     user: {
@@ -36,10 +40,36 @@ const live = (userId: string, sid: string, expiresAt = Date.now() + 60_000): { l
     session: { id: sid, expiresAt, data: { n: 1 } },
   },
 });
-const claim = (userId: string, intervalSeconds = 60) => ({ userId, intervalSeconds, now: Date.now() });
 
-const caches: [string, () => { cache: SessionCache; prefix: string }][] = [
-  ['in-memory', () => ({ cache: createMemorySessionCache({ prefix: 'mem:' }), prefix: 'mem:' })],
+interface CacheTarget {
+  cache: SessionCache;
+  /** Seconds left on a key, as the backend records it (`null` when absent). */
+  ttl(key: string): Promise<number | null>;
+  /** The key's TTL runs out (the backend's own expiry, forced, instead of a sleep). */
+  expire(key: string): Promise<void>;
+  prefix: string;
+}
+
+const caches: [string, () => CacheTarget][] = [
+  [
+    'in-memory',
+    () => {
+      let now = Date.now();
+      const keys = new Map<string, MemoryKey>();
+      const cache = createMemorySessionCache({ prefix: 'mem:', keys, now: () => now });
+      return {
+        cache,
+        prefix: 'mem:',
+        async ttl(key) {
+          const item = keys.get(key);
+          return item && item.expiresAt > now ? (item.expiresAt - now) / 1000 : null;
+        },
+        async expire(key) {
+          now = Math.max(now, keys.get(key)?.expiresAt ?? now);
+        },
+      };
+    },
+  ],
   [
     'Upstash',
     () => {
@@ -51,68 +81,91 @@ const caches: [string, () => { cache: SessionCache; prefix: string }][] = [
         enableTelemetry: false,
       });
       const prefix = `${stack.prefix}contract:`;
-      return { cache: createUpstashSessionCache({ redis, prefix }), prefix };
+      return {
+        cache: createUpstashSessionCache({ redis, prefix }),
+        prefix,
+        async ttl(key) {
+          const ms = await redis.pttl(key);
+          return ms < 0 ? null : ms / 1000;
+        },
+        async expire(key) {
+          await redis.del(key);
+        },
+      };
     },
   ],
 ];
 
 describe.each(caches)('SessionCache contract: %s', (_, make) => {
-  let cache: SessionCache;
+  let t: CacheTarget;
+  const session = (sid: string) => `${t.prefix}session:${sid}`;
+  const touch = (uid: string) => `${t.prefix}touch:${uid}`;
   beforeAll(() => {
-    ({ cache } = make());
+    t = make();
   });
 
-  it('a miss claims nothing', async () => {
-    expect(await cache.lookup('c-miss', claim('c-u0'))).toEqual({ entry: null, touchClaimed: false });
-    expect(await cache.claimTouch(claim('c-u0'))).toBe(true); // the marker was still free
+  it('a miss reads nothing and no marker', async () => {
+    expect(await t.cache.read('c-miss', 'c-u0')).toEqual({ entry: null, touchMarked: false });
   });
 
-  it('remember stores the entry and claims the marker once (NX)', async () => {
-    const entry = live('c-u1', 'c-s1');
-    expect(await cache.remember('c-s1', entry, 10, claim('c-u1'))).toEqual({ touchClaimed: true });
-    expect(await cache.remember('c-s1', entry, 10, claim('c-u1'))).toEqual({ touchClaimed: false });
-    expect(await cache.lookup('c-s1', claim('c-u1'))).toEqual({ entry, touchClaimed: false });
-  });
-
-  it('a lookup on a live session of the user claims a free marker, once', async () => {
-    await cache.remember('c-s2', live('c-u2', 'c-s2'), 10);
-    expect((await cache.lookup('c-s2', claim('c-u2'))).touchClaimed).toBe(true);
-    expect((await cache.lookup('c-s2', claim('c-u2'))).touchClaimed).toBe(false);
-  });
-
-  it('dead, foreign and expired entries never claim the marker', async () => {
-    await cache.remember('c-dead', { dead: 'revoked' }, 10);
-    await cache.remember('c-foreign', live('c-owner', 'c-foreign'), 10);
-    await cache.remember('c-old', live('c-u3', 'c-old', Date.now() - 1), 10);
-    expect(await cache.lookup('c-dead', claim('c-u3'))).toEqual({
-      entry: { dead: 'revoked' },
-      touchClaimed: false,
-    });
-    expect((await cache.lookup('c-foreign', claim('c-u3'))).touchClaimed).toBe(false);
-    expect((await cache.lookup('c-old', claim('c-u3'))).touchClaimed).toBe(false);
-    expect(await cache.claimTouch(claim('c-u3'))).toBe(true); // still free after all three
+  it('remember stores an entry for its TTL; a live entry never replaces an existing one', async () => {
+    const first = live('c-u1', 'c-s1');
+    await t.cache.remember('c-s1', first, 7);
+    await t.cache.remember('c-s1', live('c-u1', 'c-s1', Date.now() + 1), 7);
+    expect(await t.cache.read('c-s1', 'c-u1')).toEqual({ entry: first, touchMarked: false });
+    const ttl = await t.ttl(session('c-s1'));
+    expect(ttl).toBeGreaterThan(6);
+    expect(ttl).toBeLessThanOrEqual(7);
+    await t.expire(session('c-s1'));
+    expect((await t.cache.read('c-s1', 'c-u1')).entry).toBeNull();
   });
 
   it('a live write-back never replaces a revoked entry; a dead entry replaces a live one', async () => {
-    await cache.remember('c-rev', { dead: 'revoked' }, 10);
-    await cache.remember('c-rev', live('c-u6', 'c-rev'), 10);
-    expect((await cache.lookup('c-rev', claim('c-u6'))).entry).toEqual({ dead: 'revoked' });
-    await cache.remember('c-flip', live('c-u6', 'c-flip'), 10);
-    await cache.remember('c-flip', { dead: 'revoked' }, 10);
-    expect((await cache.lookup('c-flip', claim('c-u6'))).entry).toEqual({ dead: 'revoked' });
+    await t.cache.remember('c-rev', { dead: 'revoked' }, 10);
+    await t.cache.remember('c-rev', live('c-u6', 'c-rev'), 10);
+    expect((await t.cache.read('c-rev', 'c-u6')).entry).toEqual({ dead: 'revoked' });
+    await t.cache.remember('c-flip', live('c-u6', 'c-flip'), 10);
+    await t.cache.remember('c-flip', { dead: 'revoked' }, 60);
+    expect((await t.cache.read('c-flip', 'c-u6')).entry).toEqual({ dead: 'revoked' });
+    expect(await t.ttl(session('c-flip'))).toBeGreaterThan(59);
   });
 
-  it('entries expire after their TTL', async () => {
-    await cache.remember('c-ttl', { dead: 'unknown' }, 1);
-    await sleep(1100);
-    expect((await cache.lookup('c-ttl', claim('c-u4'))).entry).toBeNull();
+  it('claimTouch claims a free marker once, for the interval; read reports it for that user only', async () => {
+    await t.cache.remember('c-s2', live('c-u2', 'c-s2'), 10);
+    expect(await t.cache.claimTouch('c-u2', 'token-a', 60)).toBe(true);
+    expect(await t.cache.claimTouch('c-u2', 'token-b', 60)).toBe(false);
+    expect((await t.cache.read('c-s2', 'c-u2')).touchMarked).toBe(true);
+    expect((await t.cache.read('c-s2', 'c-other')).touchMarked).toBe(false);
+    const ttl = await t.ttl(touch('c-u2'));
+    expect(ttl).toBeGreaterThan(59);
+    expect(ttl).toBeLessThanOrEqual(60);
+    await t.expire(touch('c-u2'));
+    expect(await t.cache.claimTouch('c-u2', 'token-c', 60)).toBe(true);
   });
 
-  it('the touch marker expires after the interval', async () => {
-    expect(await cache.claimTouch(claim('c-u5', 1))).toBe(true);
-    expect(await cache.claimTouch(claim('c-u5', 1))).toBe(false);
-    await sleep(1100);
-    expect(await cache.claimTouch(claim('c-u5', 1))).toBe(true);
+  it('releaseTouch frees the marker only while it holds our token', async () => {
+    expect(await t.cache.claimTouch('c-u3', 'mine', 60)).toBe(true);
+    await t.cache.releaseTouch('c-u3', 'not-mine');
+    expect(await t.cache.claimTouch('c-u3', 'other', 60)).toBe(false);
+    await t.cache.releaseTouch('c-u3', 'mine');
+    expect(await t.cache.claimTouch('c-u3', 'next', 60)).toBe(true);
+  });
+
+  it('negative entries round-trip', async () => {
+    await t.cache.remember('c-garbage', { dead: 'unknown' }, 10);
+    expect((await t.cache.read('c-garbage', 'c-u4')).entry).toEqual({ dead: 'unknown' });
+  });
+});
+
+describe('the Upstash adapter sends one read-only command per read', () => {
+  it('read is one MGET round trip; writes only from remember/claim/release', async () => {
+    const [, make] = caches[1]!;
+    const t = make();
+    await t.cache.remember('c-rt', live('c-u5', 'c-rt'), 10);
+    stack.upstash.resetStats();
+    await t.cache.read('c-rt', 'c-u5');
+    expect(stack.upstash.stats()).toMatchObject({ requests: 1, commands: { MGET: 1 } });
+    expect(Object.keys(stack.upstash.stats().commands)).toEqual(['MGET']);
   });
 });
 
@@ -127,11 +180,13 @@ const stores: [string, () => StoreTarget][] = [
   [
     'in-memory',
     () => {
-      const store = createMemorySessionStore();
+      const users = new Map<string, MemoryUser>();
+      const sessions = new Map<string, MemorySession>();
+      const store = createMemorySessionStore({ users, sessions });
       return {
         store,
         async user(id, opts = {}) {
-          store.users.set(id, {
+          users.set(id, {
             id,
             username: `user-${id}`,
             email: null,
@@ -145,7 +200,7 @@ const stores: [string, () => StoreTarget][] = [
         },
         async session(id, userId, opts = {}) {
           const expiresAt = Date.now() + (opts.expiresInMs ?? 60_000);
-          store.sessions.set(id, {
+          sessions.set(id, {
             id,
             userId,
             expiresAt,
@@ -153,7 +208,7 @@ const stores: [string, () => StoreTarget][] = [
             data: { n: 1 },
           });
         },
-        lastLogin: async (id) => store.users.get(id)?.lastLogin ?? null,
+        lastLogin: async (id) => users.get(id)?.lastLogin ?? null,
       };
     },
   ],
@@ -199,7 +254,6 @@ describe.each(stores)('SessionStore contract: %s', (name, make) => {
     await t.session(id('s1'), id('u1'), { expiresInMs: 30_000 });
     const loaded = await t.store.load(id('s1'));
     expect(loaded).toMatchObject({
-      ownerId: id('u1'),
       user: { id: id('u1'), username: `user-${id('u1')}`, email: null, isActive: true, isStaff: false },
       session: { id: id('s1'), data: { n: 1 } },
       revoked: false,

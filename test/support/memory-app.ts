@@ -3,8 +3,14 @@ import { parseConfig } from '../../src/config';
 import type { Env } from '../../src/env';
 import { createApp } from '../../src/http/app';
 import { assembleServices } from '../../src/services';
-import { createMemorySessionCache, createMemorySessionStore } from '../../src/session/memory';
+import { createMemorySessionCache, type MemoryKey } from '../../src/session/memory-cache';
+import {
+  createMemorySessionStore,
+  type MemorySession,
+  type MemoryUser,
+} from '../../src/session/memory-store';
 import type { UserProfile } from '../../src/session/types';
+import { instrumentCache, instrumentStore } from './instrument';
 
 export const SECRET = 'unit-test-secret-unit-test-secret';
 export const T0 = Date.parse('2026-11-27T10:00:00.000Z');
@@ -48,8 +54,17 @@ export function memoryApp(envOverrides: Partial<Env> = {}) {
   const clock = { now: T0 };
   const now = () => clock.now;
   const config = parseConfig(baseEnv(envOverrides));
-  const cache = createMemorySessionCache({ prefix: config.redis.keyPrefix, now });
-  const store = createMemorySessionStore({ now });
+  const keys = new Map<string, MemoryKey>();
+  const users = new Map<string, MemoryUser>();
+  const sessions = new Map<string, MemorySession>();
+  const cache = Object.assign(
+    instrumentCache(createMemorySessionCache({ prefix: config.redis.keyPrefix, now, keys })),
+    { keys },
+  );
+  const store = Object.assign(instrumentStore(createMemorySessionStore({ now, users, sessions })), {
+    users,
+    sessions,
+  });
   const services = assembleServices(config, { cache, store, now, log: () => {} });
   const app = createApp({ services });
   const pending: Promise<unknown>[] = [];

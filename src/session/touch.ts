@@ -1,0 +1,60 @@
+import { describeCause } from '../errors';
+import type { SessionCache, SessionStore } from './types';
+
+/** What became of a touch that was due. */
+export type TouchOutcome = 'written' | 'unchanged' | 'lost' | 'failed';
+
+/**
+ * The `last_login` policy, run in the background once a request has seen the
+ * user's marker free: claim the marker (`SET NX EX`, one winner across all
+ * isolates), and only the winner sends the conditional UPDATE. If the UPDATE
+ * fails, the marker is given back (compare-and-delete on our own token) so a
+ * later request retries it instead of the interval's touch being lost.
+ *
+ * @example
+ * const touch = createToucher({ cache, store, intervalSeconds: 300 });
+ * ctx.waitUntil(touch('u1'));
+ */
+export function createToucher(options: {
+  cache: SessionCache;
+  store: SessionStore;
+  intervalSeconds: number;
+  log: (line: string) => void;
+}) {
+  const { cache, store, intervalSeconds, log } = options;
+
+  /** With the marker: claim it, then write. */
+  async function touch(userId: string): Promise<TouchOutcome> {
+    const token = crypto.randomUUID();
+    try {
+      if (!(await cache.claimTouch(userId, token, intervalSeconds))) return 'lost';
+    } catch (err) {
+      log(`edge-auth: touch marker claim failed: ${describeCause(err)}`);
+      return 'failed';
+    }
+    const outcome = await write(userId);
+    if (outcome === 'failed') {
+      await cache.releaseTouch(userId, token).catch((err) => {
+        log(`edge-auth: touch marker release failed, retried after the interval: ${describeCause(err)}`);
+      });
+    }
+    return outcome;
+  }
+
+  /**
+   * Without the marker (the cache is down): the UPDATE alone. Its WHERE clause
+   * still refuses a second write within the interval.
+   */
+  async function write(userId: string): Promise<TouchOutcome> {
+    try {
+      return (await store.touch(userId, intervalSeconds)) ? 'written' : 'unchanged';
+    } catch (err) {
+      log(`edge-auth: last_login touch failed: ${describeCause(err)}`);
+      return 'failed';
+    }
+  }
+
+  return Object.assign(touch, { withoutMarker: write });
+}
+
+export type Toucher = ReturnType<typeof createToucher>;

@@ -93,11 +93,9 @@ async function main(): Promise<number> {
   try {
     const postgres = await ensurePostgres({ log });
     try {
-      const { host, port, user, password } = postgres;
       const result = await runBenchmark({
         redisUrl: redis.url,
         postgresAdminUrl: postgres.url,
-        postgresUpstream: { host, port, user, ...(password === undefined ? {} : { password }) },
         rounds: opts.rounds,
         latencyMs: opts.latencyMs,
         scenarios: opts.scenarios,

@@ -2,7 +2,6 @@
 // test: builds the three Workers, starts the stack, and runs interleaved
 // rounds (every variant once per round, order rotated) so machine drift
 // hits all variants alike.
-import type { Upstream } from '../dev/neon/pools';
 import { buildBundles, VARIANTS, type Variant } from './build';
 import { burst, type Counters, readCounters, settle } from './measure';
 import { type BenchStack, sessionOf, startBenchStack, type Target } from './stack';
@@ -12,7 +11,6 @@ import { type Ratio, type RoundRecord, ratio, summarize, type VariantSummary } f
 export interface BenchOptions {
   redisUrl: string;
   postgresAdminUrl: string;
-  postgresUpstream: Upstream;
   /** Measured rounds per scenario (each variant once per round). Default 30. */
   rounds?: number;
   /** Load shapes, run one after the other. Default: the story, 1 user × 20 concurrent requests. */
@@ -40,10 +38,7 @@ export interface Scenario {
 
 /** The options as run. */
 export type BenchSettings = Required<
-  Omit<
-    BenchOptions,
-    'redisUrl' | 'postgresAdminUrl' | 'postgresUpstream' | 'edgeAuthScript' | 'signal' | 'log'
-  >
+  Omit<BenchOptions, 'redisUrl' | 'postgresAdminUrl' | 'edgeAuthScript' | 'signal' | 'log'>
 > & { sessionCacheTtlSeconds: number };
 
 export interface ScenarioResult {
@@ -70,7 +65,7 @@ const WARM_MIN_TTL_MS = 3000;
  * Runs the whole benchmark and cleans up after itself (also on error or abort).
  *
  * @example
- * const result = await runBenchmark({ redisUrl, postgresAdminUrl, postgresUpstream, rounds: 20 });
+ * const result = await runBenchmark({ redisUrl, postgresAdminUrl, rounds: 20 });
  * result.scenarios[0].variants.convoy.slowest // ms
  */
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {

@@ -1,24 +1,16 @@
-// The benchmark's own slice of the local stack: a fresh database with a write
-// log, a Redis key prefix, an echo origin, and per variant its own Upstash and
-// Neon protocol servers (so each variant's round trips are counted apart)
-// plus its own workerd instance.
-import { randomBytes } from 'node:crypto';
+// The benchmark's slice of the local stack (dev/stack.ts): a fresh database
+// with the write log, a Redis key prefix, an echo origin, and per variant its
+// own Upstash and Neon protocol servers (so each variant's round trips are
+// counted apart) plus its own workerd instance.
 import { dirname } from 'node:path';
 import { Redis } from '@upstash/redis';
 import { Miniflare, type Response as WorkerResponse } from 'miniflare';
-import pg from 'pg';
-import type { Upstream } from '../dev/neon/pools';
-import { type NeonServer, startNeonServer } from '../dev/neon/server';
-import { startEchoOrigin } from '../dev/origin';
-import { createDatabase } from '../dev/services';
+import { type EchoOrigin, type ProtocolServers, startLocalStack } from '../dev/stack';
 import { mintToken } from '../dev/tokens';
-import { startUpstashServer, type UpstashServer } from '../dev/upstash/server';
-import { migrate } from '../scripts/migrate';
 import type { Env } from '../src/env';
 import { COMPATIBILITY_DATE, VARIANTS, type Variant } from './build';
 import type { ConvoyEnv } from './workers/convoy';
 import type { PassthroughEnv } from './workers/passthrough';
-import { installWriteLog } from './write-log';
 
 const JWT_SECRET = 'edge-auth-bench-secret-edge-auth-bench-secret';
 const REDIS_TOKEN = 'edge-auth-bench-redis-token';
@@ -29,7 +21,6 @@ export interface StackOptions {
   redisUrl: string;
   /** May CREATE DATABASE. */
   postgresAdminUrl: string;
-  postgresUpstream: Upstream;
   scripts: Record<Variant, string>;
   lockHoldMs: number;
   touchIntervalSeconds: number;
@@ -37,10 +28,8 @@ export interface StackOptions {
 }
 
 /** One variant's Worker and the protocol servers only it talks to. */
-export interface Target {
+export interface Target extends ProtocolServers {
   variant: Variant;
-  neon: NeonServer;
-  upstash: UpstashServer;
   fetch(path: string, token: string): Promise<WorkerResponse>;
 }
 
@@ -48,34 +37,29 @@ export interface Target {
  * Starts everything; on any failure stops what already started and rethrows.
  *
  * @example
- * const stack = await startBenchStack({ redisUrl, postgresAdminUrl, postgresUpstream, scripts, … });
+ * const stack = await startBenchStack({ redisUrl, postgresAdminUrl, scripts, … });
  * try { await stack.targets.convoy.fetch('/api/orders', token); } finally { await stack.stop(); }
  */
 export async function startBenchStack(opts: StackOptions) {
-  // Undone in reverse order by stop(), whatever happens; each step is independent.
-  const undo: (() => Promise<unknown>)[] = [];
+  const local = await startLocalStack({
+    label: 'bench',
+    redisUrl: opts.redisUrl,
+    postgresUrl: opts.postgresAdminUrl,
+    redisToken: REDIS_TOKEN,
+    origin: true,
+    poolSize: 2,
+  });
+  const { database: db, pool, prefix } = local;
+  const origin = local.origin as EchoOrigin;
+  const workers: Miniflare[] = [];
   const stop = async () => {
-    for (const step of undo.reverse()) await step().catch(() => undefined);
-    undo.length = 0;
+    await Promise.allSettled(workers.splice(0).map((mf) => mf.dispose()));
+    await local.stop();
   };
   try {
-    const db = await createDatabase(opts.postgresAdminUrl);
-    undo.push(() => db.drop());
-    await migrate(db.url);
-    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    pool.on('error', () => undefined);
-    undo.push(() => pool.end());
-    const writeLog = await installWriteLog(pool);
-    const origin = await startEchoOrigin();
-    undo.push(() => origin.close());
-    const prefix = `edge-auth-bench-${randomBytes(4).toString('hex')}:`;
-
     const targets = {} as Record<Variant, Target>;
-    for (const variant of VARIANTS) {
-      const upstash = await startUpstashServer({ redisUrl: opts.redisUrl, token: REDIS_TOKEN });
-      undo.push(() => upstash.close());
-      const neon = await startNeonServer({ upstream: opts.postgresUpstream });
-      undo.push(() => neon.close());
+    for (const [i, variant] of VARIANTS.entries()) {
+      const { upstash, neon } = i === 0 ? local : await local.startServers();
       const bindings = variantBindings(variant, {
         upstash: upstash.url,
         neon: neon.endpoint,
@@ -95,7 +79,7 @@ export async function startBenchStack(opts: StackOptions) {
             bindings,
           }),
       );
-      undo.push(() => mf.dispose());
+      workers.push(mf);
       await mf.ready;
       targets[variant] = {
         variant,
@@ -105,17 +89,12 @@ export async function startBenchStack(opts: StackOptions) {
           mf.dispatchFetch(`http://edge.bench${path}`, { headers: { Authorization: `Bearer ${token}` } }),
       };
     }
-    // The edge-auth keys, read and removed through its Upstash server (works on either engine).
+    // The edge-auth keys, read through its Upstash server (works on either engine); stop() deletes them.
     const cache = new Redis({
       url: targets['edge-auth'].upstash.url,
       token: REDIS_TOKEN,
       enableTelemetry: false,
       automaticDeserialization: false,
-    });
-    // Runs before the servers close (undo is reversed).
-    undo.push(async () => {
-      const keys = await cache.keys(`${prefix}*`);
-      if (keys.length > 0) await cache.del(...keys);
     });
 
     return {
@@ -141,7 +120,23 @@ export async function startBenchStack(opts: StackOptions) {
         );
       },
       /** last_login writes as the database saw them (a trigger). */
-      writeLog,
+      writeLog: {
+        ...local.writeLog,
+        /**
+         * Mean time between consecutive writes of the same user after `position`, over users with
+         * at least two writes (the convoy's real lock hold per hand-off); null when there are none.
+         */
+        async spacingMs(after: number, users: string[]): Promise<number | null> {
+          const times = new Map<string, number[]>();
+          for (const e of await local.writeLog.entries({ after, users })) {
+            times.set(e.userId, [...(times.get(e.userId) ?? []), e.writtenAtMs]);
+          }
+          const gaps = [...times.values()]
+            .filter((t) => t.length > 1)
+            .map((t) => (Math.max(...t) - Math.min(...t)) / (t.length - 1));
+          return gaps.length > 0 ? gaps.reduce((a, b) => a + b, 0) / gaps.length : null;
+        },
+      },
       async postgresVersion(): Promise<string> {
         const { rows } = await pool.query<{ server_version: string }>('SHOW server_version');
         return rows[0]?.server_version ?? 'unknown';

@@ -13,7 +13,6 @@ describe('npm run bench (smoke)', () => {
     const result = await runBenchmark({
       redisUrl: inject('redisUrl'),
       postgresAdminUrl: inject('postgresAdminUrl'),
-      postgresUpstream: inject('postgresUpstream'),
       edgeAuthScript: inject('workerScript'),
       rounds: 2,
       scenarios: [{ users: 1, concurrency: 20 }],
@@ -36,9 +35,10 @@ describe('npm run bench (smoke)', () => {
       expect(round).toMatchObject({ updates: 20, rows: 20, maxRowsPerUser: 20, sqlRequests: 20 });
       expect(round.writeSpacingMs).toEqual(expect.any(Number));
     }
-    // edge-auth: one Redis round trip per request on a warm cache; at most one write per user per round.
+    // edge-auth: at most one Redis round trip per request on a warm cache (none when the isolate's
+    // own cache answers); at most one write per user per round.
     for (const round of scenario!.rounds['edge-auth']) {
-      expect(round.redisRequests).toBe(20);
+      expect(round.redisRequests).toBeLessThanOrEqual(20);
       expect(round.updates).toBeLessThanOrEqual(1);
       expect(round.maxRowsPerUser).toBeLessThanOrEqual(1);
       expect(round.writeSpacingMs).toBeNull();

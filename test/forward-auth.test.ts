@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { type CryptoKey, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ListeningWorker, startListeningWorker } from './support/listening-worker';
 import { type Answer, type ProxyKind, type RunningProxy, send, startProxy } from './support/proxies';
-import { type Stack, startStack } from './support/stack';
+import { type Stack, startStack, TEST_SECRET } from './support/stack';
 
 /**
  * examples/nginx/nginx.conf and examples/caddy/Caddyfile, run by the real nginx and Caddy
@@ -10,7 +11,7 @@ import { type Stack, startStack } from './support/stack';
  */
 const KINDS: ProxyKind[] = ['nginx', 'caddy'];
 
-/** Identity headers a client tries to forge, in the spellings a proxy or app might confuse. */
+/** Identity headers a client tries to forge, in the spellings a proxy or an app might confuse. */
 const FORGED: Record<string, string> = {
   'X-Auth-User-Id': 'admin',
   'x-auth-is-superuser': 'true',
@@ -18,16 +19,19 @@ const FORGED: Record<string, string> = {
   'X-Auth_Is_Superuser': 'true',
   'X-AUTH-EMAIL': 'x@evil',
   'x_auth-session-id': 'forged',
-  'X-Auth-Is-Staff': 'true',
+  'X-Auth-Is-Staff': 'yes',
   X_AUTH_USERNAME: 'root',
   'X-Auth-Assertion': 'forged.assertion.value',
   X_Auth_Tenant: 'evil',
 };
-/** Caddy removes every x-auth-* name; nginx only the ones it sets (see README, Forward-auth). */
-const FORGED_OTHER_NAME: Record<ProxyKind, Record<string, string>> = {
+/** Caddy removes every x-auth-* name; nginx only the names it sets (README, Forward-auth). */
+const FORGED_OTHER_NAMES: Record<ProxyKind, Record<string, string>> = {
   nginx: {},
   caddy: { 'X-Auth-Role': 'admin' },
 };
+
+/** edge-auth refuses longer tokens (README: "≤ 8 KiB"). */
+const MAX_TOKEN_BYTES = 8 * 1024;
 
 const normalise = (name: string) => name.toLowerCase().replaceAll('_', '-');
 
@@ -40,7 +44,9 @@ function identityOf(headers: IncomingHttpHeaders | Headers): Record<string, stri
 
 describe('forward-auth recipes in front of the Worker, through the real nginx and Caddy', () => {
   let stack: Stack;
+  let assertionKey: CryptoKey;
   const workers: ListeningWorker[] = [];
+  /** Signs identity assertions, so X-Auth-Assertion is part of what the proxies must copy. */
   let worker: ListeningWorker;
   /** Its database is unreachable: a session that is not cached answers 503. */
   let workerDbDown: ListeningWorker;
@@ -48,8 +54,12 @@ describe('forward-auth recipes in front of the Worker, through the real nginx an
 
   beforeAll(async () => {
     stack = await startStack();
+    const keys = await generateKeyPair('ES256', { extractable: true });
+    assertionKey = keys.publicKey;
     const started = await Promise.allSettled([
-      startListeningWorker(stack),
+      startListeningWorker(stack, {
+        ASSERTION_SIGNING_KEY: JSON.stringify(await exportJWK(keys.privateKey)),
+      }),
       startListeningWorker(stack, {
         NEON_FETCH_ENDPOINT: 'http://127.0.0.1:9/sql',
         DATABASE_TIMEOUT_MS: '300',
@@ -78,6 +88,38 @@ describe('forward-auth recipes in front of the Worker, through the real nginx an
   const verifyDirectly = (w: ListeningWorker, token?: string) =>
     fetch(`${w.url}/auth/verify`, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
 
+  /** edge-auth's identity for a token, asked directly; asserts the 200. */
+  async function identityFromEdgeAuth(token: string) {
+    const res = await verifyDirectly(worker, token);
+    expect(res.status).toBe(200);
+    return identityOf(res.headers);
+  }
+
+  /**
+   * The x-auth-* headers at the app, in any spelling, are exactly edge-auth's: the same names
+   * and values, and an assertion that verifies and names the same user and session (it is
+   * compared by its claims: edge-auth may re-sign it between two calls).
+   */
+  async function expectIdentityAtApp(seen: IncomingHttpHeaders, expected: Record<string, string>) {
+    const { 'x-auth-assertion': assertion, ...identity } = identityOf(seen);
+    const { 'x-auth-assertion': expectedAssertion, ...expectedIdentity } = expected;
+    expect(identity).toEqual(expectedIdentity);
+    expect(expectedAssertion).toMatch(/^ey[\w-]+\.[\w-]+\.[\w-]+$/);
+    const { payload } = await jwtVerify(String(assertion), assertionKey, {
+      issuer: 'edge-auth',
+      audience: stack.origin.url,
+      algorithms: ['ES256'],
+    });
+    const decoded = (name: string) => {
+      const value = expectedIdentity[name];
+      return value === undefined ? undefined : decodeURIComponent(value);
+    };
+    expect(payload.sub).toBe(decoded('x-auth-user-id'));
+    expect(payload.sid).toBe(decoded('x-auth-session-id'));
+    expect(payload.username).toBe(decoded('x-auth-username'));
+    expect(payload.email).toBe(decoded('x-auth-email'));
+  }
+
   describe.each(KINDS)('%s', (kind) => {
     const proxy = (suffix = '') => proxies.get(`${kind}${suffix}`)!;
 
@@ -90,20 +132,18 @@ describe('forward-auth recipes in front of the Worker, through the real nginx an
         `Zoë Ω ${kind}`,
       ]);
       const token = await stack.session(`s-${kind}`, uid);
-      const direct = await verifyDirectly(worker, token);
-      expect(direct.status).toBe(200);
-      const expected = identityOf(direct.headers);
+      const expected = await identityFromEdgeAuth(token);
       expect(expected).toMatchObject({
         'x-auth-user-id': uid,
         'x-auth-session-id': `s-${kind}`,
+        'x-auth-username': encodeURIComponent(`Zoë Ω ${kind}`),
         'x-auth-email': `${uid}@example.com`,
         'x-auth-is-staff': 'true',
         'x-auth-is-superuser': 'false',
       });
-      expect(expected['x-auth-username']).toMatch(/^[\x21-\x7e ]+$/);
 
       const before = stack.origin.seen.length;
-      const forged = { ...FORGED, ...FORGED_OTHER_NAME[kind] };
+      const forged = { ...FORGED, ...FORGED_OTHER_NAMES[kind] };
       const res = await send(`${proxy().url}/api/orders?page=3`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'text/plain', ...forged },
@@ -116,21 +156,51 @@ describe('forward-auth recipes in front of the Worker, through the real nginx an
       expect(seen.method).toBe('POST');
       expect(seen.url).toBe('/api/orders?page=3');
       expect(seen.body).toBe('hello app');
-      // Every x-auth-* header at the app, in any spelling, is edge-auth's, with its value.
-      expect(identityOf(seen.headers)).toEqual(expected);
-      for (const name of Object.keys(forged)) {
+      await expectIdentityAtApp(seen.headers, expected);
+      // Each forged spelling: at most edge-auth's own header of that name arrived, never the client's.
+      for (const [name, value] of Object.entries(forged)) {
         const arrived = Object.keys(seen.headers).filter((k) => normalise(k) === normalise(name));
-        const own = expected[normalise(name)];
-        expect(arrived, name).toEqual(own === undefined ? [] : [normalise(name)]);
-        if (own !== undefined) expect(seen.headers[normalise(name)], name).toBe(own);
+        expect(arrived, name).toEqual(normalise(name) in expected ? [normalise(name)] : []);
+        expect(seen.headers[normalise(name)], name).not.toBe(value);
       }
+    });
+
+    it('a large identity (the longest ids and values edge-auth forwards, and the assertion repeating them) arrives whole', async () => {
+      const uid = `u-large-${kind}-`.padEnd(256, 'u'); // edge-auth's longest ids
+      const sid = `s-large-${kind}-`.padEnd(256, 's');
+      await stack.user(uid, { email: `${'m'.repeat(1012)}@example.com` }); // 1 KiB values
+      await stack.pool.query('UPDATE users SET username = $2 WHERE id = $1', [
+        uid,
+        `${kind}-`.padEnd(1024, 'n'),
+      ]);
+      const token = await stack.session(sid, uid);
+      const expected = await identityFromEdgeAuth(token);
+      const bytes = Object.entries(expected).reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
+      expect(bytes).toBeGreaterThan(6 * 1024); // beyond nginx's default proxy_buffer_size (one 4 KiB page)
+
+      const res = await send(`${proxy().url}/large`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      await expectIdentityAtApp(stack.origin.seen.at(-1)!.headers, expected);
+    });
+
+    it("a token at edge-auth's 8 KiB limit gets through", async () => {
+      const uid = `u-big-token-${kind}`;
+      await stack.user(uid);
+      await stack.session(`s-big-token-${kind}`, uid);
+      const token = await tokenOfLength(MAX_TOKEN_BYTES, uid, `s-big-token-${kind}`);
+      expect(token.length).toBeGreaterThan(MAX_TOKEN_BYTES - 8);
+      const expected = await identityFromEdgeAuth(token);
+
+      const res = await send(`${proxy().url}/big`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      await expectIdentityAtApp(stack.origin.seen.at(-1)!.headers, expected);
     });
 
     it('a user without an email: no X-Auth-Email at the app, whatever the client sends', async () => {
       const uid = `u-no-email-${kind}`;
       await stack.user(uid, { email: null });
       const token = await stack.session(`s-no-email-${kind}`, uid);
-      const expected = identityOf((await verifyDirectly(worker, token)).headers);
+      const expected = await identityFromEdgeAuth(token);
       expect(expected['x-auth-email']).toBeUndefined();
       expect(expected['x-auth-user-id']).toBe(uid);
 
@@ -141,7 +211,7 @@ describe('forward-auth recipes in front of the Worker, through the real nginx an
       const seen = stack.origin.seen.at(-1)!;
       expect(seen.url).toBe('/profile');
       expect(Object.keys(seen.headers).filter((k) => normalise(k) === 'x-auth-email')).toEqual([]);
-      expect(identityOf(seen.headers)).toEqual(expected);
+      await expectIdentityAtApp(seen.headers, expected);
     });
 
     it("no token or a bad one: 401 with edge-auth's challenge, the app never reached", async () => {
@@ -190,6 +260,21 @@ describe('forward-auth recipes in front of the Worker, through the real nginx an
     });
   });
 });
+
+/** A valid session token as close to `length` characters as base64url allows, padded with a claim. */
+async function tokenOfLength(length: number, userId: string, sessionId: string): Promise<string> {
+  const mint = (pad: string) =>
+    new SignJWT({ sid: sessionId, pad })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(userId)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(TEST_SECRET));
+  let padding = Math.floor(((length - (await mint('')).length) * 3) / 4);
+  let token = await mint('x'.repeat(padding));
+  while (token.length > length) token = await mint('x'.repeat(--padding));
+  return token;
+}
 
 function parseJson(res: Answer): { error?: string } {
   expect(String(res.headers['content-type'])).toMatch(/^application\/json/);

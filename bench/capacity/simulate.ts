@@ -50,6 +50,8 @@ export interface SimulationCounts {
 /** Counts, and the same figures as the model's, per second of the counted window. */
 export interface SimulationResult {
   params: ResolvedParams;
+  seed: number;
+  warmupSeconds: number;
   measuredSeconds: number;
   counts: SimulationCounts;
   figures: Figures;
@@ -165,7 +167,14 @@ export function simulate(params: SimulationParams): SimulationResult {
 
   for (const n of isolateRequests) if (n > c.busiestIsolateRequests) c.busiestIsolateRequests = n;
   const seconds = params.durationSeconds;
-  return { params: p, measuredSeconds: seconds, counts: c, figures: figuresFromCounts(c, seconds) };
+  return {
+    params: p,
+    seed: params.seed,
+    warmupSeconds: warmup,
+    measuredSeconds: seconds,
+    counts: c,
+    figures: figuresFromCounts(c, seconds),
+  };
 }
 
 /**
@@ -305,4 +314,36 @@ class CompletionQueue {
     this.flags = flags;
     this.head = 0;
   }
+}
+
+/** How to shrink a scenario for simulation. */
+export interface ScaleDown {
+  users: number;
+  locations: number;
+  seed: number;
+  /** Default: long enough for about `targetRequests` requests. */
+  durationSeconds?: number;
+  /** Default 10^6. */
+  targetRequests?: number;
+}
+
+/**
+ * The same scenario with fewer users: the same requests per user, isolates
+ * per location and TTLs, so every per-user (and per user and isolate)
+ * process is the one of the full scenario; totals scale with users.
+ * @example scaledScenario(INTERNET_SCALE, { users: 2000, locations: 20, seed: 1 }).requestsPerSecond // 200
+ */
+export function scaledScenario(params: CapacityParams, scale: ScaleDown): SimulationParams {
+  const p = resolveParams(params);
+  const requestsPerSecond = (p.requestsPerSecond / p.activeUsers) * scale.users;
+  const durationSeconds =
+    scale.durationSeconds ?? Math.ceil((scale.targetRequests ?? 1_000_000) / requestsPerSecond);
+  return {
+    ...p,
+    requestsPerSecond,
+    activeUsers: scale.users,
+    locations: scale.locations,
+    seed: scale.seed,
+    durationSeconds,
+  };
 }

@@ -1,0 +1,150 @@
+// `npx tsx bench/capacity/main.ts [options]`: the capacity model at internet
+// scale for k = 1, 4, 16 isolates per location (and --isolates), and for each
+// k a simulation of the same scenario scaled down to a few thousand users
+// (same rate per user, same isolates per location), with the difference per
+// figure. Pure computation: no network, deterministic for a given --seed.
+
+import { parseArgs } from 'node:util';
+import { compareFigures } from './compare';
+import {
+  type CapacityParams,
+  estimate,
+  INTERNET_SCALE,
+  poissonSqlSelectsPerSecond,
+  resolveParams,
+} from './model';
+import { formatReport, type ModelColumn, type SimulationRow, scaleFigures } from './report';
+import { scaledScenario, simulate } from './simulate';
+
+const USAGE = `usage: npx tsx bench/capacity/main.ts [options]
+  --requests N       requests per second, all users (default 100000)
+  --users N          active users (default 1000000)
+  --locations N      edge locations (default 300)
+  --isolates N       isolates per location, shown with k = 1, 4, 16 (default 4)
+  --l1 S             L1 TTL in seconds; 0 turns L1 off (default 2)
+  --ttl S            SESSION_CACHE_TTL_SECONDS (default 10)
+  --interval S       TOUCH_INTERVAL_SECONDS (default 300)
+  --rtt-ms MS        Redis read round trip, shared by concurrent misses (default 0)
+  --cpu-l1-hit MS    CPU ms of a request served from L1 (prints CPU cores with --cpu-l1-miss)
+  --cpu-l1-miss MS   CPU ms of a request that reads Redis
+  --sim-users N      users in the simulated scenario (default 2000)
+  --sim-locations N  locations in the simulated scenario (default 20)
+  --sim-requests N   about this many simulated requests per k (default 1000000)
+  --seed N           simulation seed (default 1)
+  --json             print JSON instead of the tables`;
+
+function number(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  opts: { integer?: boolean; min: number },
+) {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < opts.min || (opts.integer && !Number.isInteger(n))) {
+    throw new RangeError(`--${name} must be ${opts.integer ? 'an integer' : 'a number'} ≥ ${opts.min}`);
+  }
+  return n;
+}
+
+function parseOptions(argv: string[]) {
+  const flags = [
+    'requests',
+    'users',
+    'locations',
+    'isolates',
+    'l1',
+    'ttl',
+    'interval',
+    'rtt-ms',
+    'cpu-l1-hit',
+    'cpu-l1-miss',
+    'sim-users',
+    'sim-locations',
+    'sim-requests',
+    'seed',
+  ] as const;
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ...Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])),
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const v = values as Record<string, string | boolean | undefined>;
+  const s = (f: (typeof flags)[number]) => v[f] as string | undefined;
+  const d = INTERNET_SCALE;
+  const cpuHit = s('cpu-l1-hit');
+  const cpuMiss = s('cpu-l1-miss');
+  const params: CapacityParams = {
+    requestsPerSecond: number('requests', s('requests'), d.requestsPerSecond, { min: Number.MIN_VALUE }),
+    activeUsers: number('users', s('users'), d.activeUsers, { integer: true, min: 1 }),
+    locations: number('locations', s('locations'), d.locations, { integer: true, min: 1 }),
+    isolatesPerLocation: number('isolates', s('isolates'), d.isolatesPerLocation, { integer: true, min: 1 }),
+    l1TtlSeconds: number('l1', s('l1'), d.l1TtlSeconds, { min: 0 }),
+    cacheTtlSeconds: number('ttl', s('ttl'), d.cacheTtlSeconds, { min: Number.MIN_VALUE }),
+    touchIntervalSeconds: number('interval', s('interval'), d.touchIntervalSeconds, {
+      min: Number.MIN_VALUE,
+    }),
+    readRttSeconds: number('rtt-ms', s('rtt-ms'), 0, { min: 0 }) / 1000,
+  };
+  if (cpuHit !== undefined) params.cpuMsL1Hit = number('cpu-l1-hit', cpuHit, 0, { min: 0 });
+  if (cpuMiss !== undefined) params.cpuMsL1Miss = number('cpu-l1-miss', cpuMiss, 0, { min: 0 });
+  return {
+    help: v.help === true,
+    json: v.json === true,
+    params: resolveParams(params),
+    simUsers: number('sim-users', s('sim-users'), 2000, { integer: true, min: 1 }),
+    simLocations: number('sim-locations', s('sim-locations'), 20, { integer: true, min: 1 }),
+    simRequests: number('sim-requests', s('sim-requests'), 1_000_000, { integer: true, min: 1 }),
+    seed: number('seed', s('seed'), 1, { integer: true, min: 0 }),
+  };
+}
+
+function main(): number {
+  const argv = process.argv.slice(2);
+  let opts: ReturnType<typeof parseOptions>;
+  try {
+    opts = parseOptions(argv);
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (opts.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const ks = [...new Set([1, 4, 16, opts.params.isolatesPerLocation])].sort((a, b) => a - b);
+  const columns: ModelColumn[] = ks.map((k) => {
+    const p = { ...opts.params, isolatesPerLocation: k };
+    return { isolates: k, estimate: estimate(p), poissonSelectsPerSecond: poissonSqlSelectsPerSecond(p) };
+  });
+  const simulations: SimulationRow[] = columns.map(({ isolates, estimate: full }) => {
+    const result = simulate(
+      scaledScenario(full.params, {
+        users: opts.simUsers,
+        locations: opts.simLocations,
+        seed: opts.seed,
+        targetRequests: opts.simRequests,
+      }),
+    );
+    const scale = full.params.activeUsers / opts.simUsers;
+    return {
+      isolates,
+      result,
+      scale,
+      comparison: compareFigures(full.figures, scaleFigures(result.figures, scale)),
+    };
+  });
+  const command = `npx tsx bench/capacity/main.ts${argv.length > 0 ? ` ${argv.join(' ')}` : ''}`;
+  if (opts.json) {
+    console.log(JSON.stringify({ command, params: opts.params, model: columns, simulations }, null, 2));
+  } else {
+    console.log(formatReport({ command, params: opts.params, columns, simulations }));
+  }
+  return 0;
+}
+
+process.exitCode = main();

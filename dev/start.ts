@@ -1,63 +1,44 @@
 // `npm run dev`: the whole product on this machine, no cloud account, no Docker.
-// Finds (or starts) Redis and PostgreSQL, puts the local Upstash and Neon
-// protocol servers in front of them, migrates and seeds a demo user, starts an
-// echo origin and runs the Worker under `wrangler dev`. Ctrl-C stops it all.
+// Starts the local stack (dev/stack.ts: Redis and PostgreSQL found or started,
+// the Upstash and Neon protocol servers, an echo origin), seeds a demo user and
+// runs the Worker under `wrangler dev`. Ctrl-C stops it all.
 import { type ChildProcess, spawn } from 'node:child_process';
-import pg from 'pg';
-import { migrate } from '../scripts/migrate';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type pg from 'pg';
 import { parseConfig } from '../src/config';
 import type { Env } from '../src/env';
-import { DEV_JWT_SECRET, DEV_REDIS_TOKEN, DEV_WORKER_PORT } from './defaults';
-import { startNeonServer } from './neon/server';
-import { startEchoOrigin } from './origin';
-import { ensurePostgres, ensureRedis } from './services';
+import { DEV_JWT_SECRET, DEV_WORKER_PORT } from './defaults';
+import { type LocalStack, startLocalStack } from './stack';
 import { mintToken } from './tokens';
-import { startUpstashServer } from './upstash/server';
 
 /** The dev database survives restarts; EDGE_AUTH_DEV_DATABASE picks another (the tests use a throwaway one). */
 const DEV_DATABASE = process.env.EDGE_AUTH_DEV_DATABASE ?? 'edge_auth_dev';
 const log = (line: string) => console.log(`[dev] ${line}`);
-const cleanups: (() => Promise<unknown>)[] = [];
+let stack: LocalStack | undefined;
 let wrangler: ChildProcess | undefined;
+/** Private directory of the bindings file handed to wrangler; removed on exit. */
+let varsDir: string | undefined;
 
 async function main() {
   const port = Number(process.env.PORT ?? DEV_WORKER_PORT);
-  const redis = await ensureRedis({ log });
-  cleanups.push(() => redis.stop());
-  if (redis.kind === 'memory') {
+  stack = await startLocalStack({ label: 'dev', database: DEV_DATABASE, origin: true, log });
+  if (stack.redis.kind === 'memory') {
     log('NOTICE: no Redis server found or installable; using the in-memory engine.');
     log(
       '        This is a development fallback only: state is lost on exit. Install redis-server for the real thing.',
     );
   }
-  const postgres = await ensurePostgres({ log });
-  cleanups.push(() => postgres.stop());
-  const databaseUrl = await ensureDatabase(postgres.url, DEV_DATABASE);
-  const applied = await migrate(databaseUrl);
-  log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date');
-  await seedDemo(databaseUrl);
-
-  const upstash = await startUpstashServer({ redisUrl: redis.url, token: DEV_REDIS_TOKEN });
-  cleanups.push(() => upstash.close());
-  const neon = await startNeonServer({ upstream: postgres });
-  cleanups.push(() => neon.close());
-  const origin = await startEchoOrigin();
-  cleanups.push(() => origin.close());
+  await seedDemo(stack.pool);
+  const { upstash, neon, origin } = stack;
   log(`Upstash REST ${upstash.url} (stats: ${upstash.url}/__stats)`);
   log(`Neon SQL-over-HTTP ${neon.endpoint} (stats: ${neon.url}/__stats)`);
-  log(`demo origin ${origin.url}`);
+  log(`demo origin ${origin?.url}`);
 
-  const vars: Env = {
-    UPSTASH_REDIS_REST_URL: upstash.url,
-    UPSTASH_REDIS_REST_TOKEN: DEV_REDIS_TOKEN,
-    DATABASE_URL: databaseUrl,
-    NEON_FETCH_ENDPOINT: neon.endpoint,
-    JWT_SECRET: DEV_JWT_SECRET,
-    ORIGIN_URL: origin.url,
-    PUBLIC_PATHS: '/public',
-  };
+  const vars: Env = { ...stack.env(), JWT_SECRET: DEV_JWT_SECRET, PUBLIC_PATHS: '/public' };
   parseConfig(vars); // fail here, with every problem named, rather than on the first request
-  wrangler = startWrangler(port, vars);
+  wrangler = startWrangler(port, writeVarsFile(vars));
   await waitForWorker(port, wrangler);
 
   const token = await mintToken({
@@ -80,53 +61,54 @@ Press Ctrl-C to stop everything.
 `);
 }
 
-/** Creates the development database once; later runs reuse it. */
-async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (!/^[a-z_][a-z0-9_]*$/.test(name))
-      throw new Error('EDGE_AUTH_DEV_DATABASE must be a plain lower-case identifier');
-    if (!rowCount) await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.href;
-}
-
 /** A demo user with a week-long session; re-running refreshes it. */
-async function seedDemo(databaseUrl: string) {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query(
-      `INSERT INTO users (id, username, email, first_name, last_name, is_staff)
-       VALUES ('demo-user', 'demo', 'demo@example.com', 'Demo', 'User', true)
-       ON CONFLICT (id) DO UPDATE SET is_active = true`,
-    );
-    await client.query(
-      `INSERT INTO sessions (id, user_id, expires_at, data)
-       VALUES ('demo-session', 'demo-user', now() + interval '7 days', '{"theme":"dark"}')
-       ON CONFLICT (id) DO UPDATE SET expires_at = now() + interval '7 days', revoked_at = NULL`,
-    );
-  } finally {
-    await client.end();
-  }
+async function seedDemo(pool: pg.Pool) {
+  await pool.query(
+    `INSERT INTO users (id, username, email, first_name, last_name, is_staff)
+     VALUES ('demo-user', 'demo', 'demo@example.com', 'Demo', 'User', true)
+     ON CONFLICT (id) DO UPDATE SET is_active = true`,
+  );
+  await pool.query(
+    `INSERT INTO sessions (id, user_id, expires_at, data)
+     VALUES ('demo-session', 'demo-user', now() + interval '7 days', '{"theme":"dark"}')
+     ON CONFLICT (id) DO UPDATE SET expires_at = now() + interval '7 days', revoked_at = NULL`,
+  );
   log('seeded demo-user with session demo-session');
 }
 
-function startWrangler(port: number, vars: Env): ChildProcess {
+/**
+ * Writes the bindings to a file only this user can read, for `wrangler dev --env-file`: a command
+ * line is visible to every user in `ps`, and these carry JWT_SECRET, the Redis token and the database URL.
+ */
+function writeVarsFile(vars: Env): string {
+  varsDir = mkdtempSync(join(tmpdir(), 'edge-auth-dev-')); // mode 0700
+  const lines = Object.entries(vars).map(([key, value = '']) => {
+    // Double-quoted dotenv values: `$` would be expanded unless escaped; these would need more than that.
+    if (/["\\\r\n]/.test(value))
+      throw new Error(`${key} contains a character the bindings file cannot carry`);
+    return `${key}="${value.replaceAll('$', '\\$')}"`;
+  });
+  const path = join(varsDir, 'bindings.env');
+  writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600, flag: 'wx' });
+  return path;
+}
+
+function startWrangler(port: number, varsFile: string): ChildProcess {
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false'];
   if (process.env.WRANGLER_INSPECTOR_PORT) args.push('--inspector-port', process.env.WRANGLER_INSPECTOR_PORT);
-  for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);
+  args.push('--env-file', varsFile);
   const child = spawn('node_modules/.bin/wrangler', args, {
     // Its own process group, so stop() can end wrangler, workerd and esbuild together and wait for them.
     detached: true,
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: 'false',
+      CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+      // The bindings come from the file only, never from this process's environment.
+      CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: 'true',
+      CLOUDFLARE_INCLUDE_PROCESS_ENV: 'false',
+    },
   });
   child.once('exit', (code) => {
     if (!stopping) {
@@ -155,7 +137,8 @@ async function stop(code: number) {
   if (stopping) return;
   stopping = true;
   if (wrangler?.pid) await endGroup(wrangler.pid);
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  removeVarsFile();
+  await stack?.stop();
   process.exit(code);
 }
 
@@ -183,6 +166,11 @@ async function endGroup(pgid: number) {
   }
 }
 
+function removeVarsFile() {
+  if (varsDir) rmSync(varsDir, { recursive: true, force: true });
+}
+
+process.once('exit', removeVarsFile); // even when something else ends the process
 process.once('SIGINT', () => void stop(0));
 process.once('SIGTERM', () => void stop(0));
 main().catch((err: Error) => {

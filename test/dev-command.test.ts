@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { DEV_JWT_SECRET, DEV_REDIS_TOKEN } from '../dev/defaults';
@@ -10,8 +11,12 @@ describe('npm run dev', () => {
   const database = `edge_auth_devtest_${randomBytes(4).toString('hex')}`;
   let child: ChildProcess | undefined;
 
+  let port = 0;
+
   afterAll(async () => {
     if (child?.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+    // After a failure, wrangler (in a process group of its own) would outlive the killed command.
+    for (const pgid of groupsMentioning(port)) process.kill(-pgid, 'SIGKILL');
     const admin = new pg.Client({ connectionString: inject('postgresAdminUrl') });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
@@ -19,7 +24,7 @@ describe('npm run dev', () => {
   });
 
   it('prints a curl that answers 200 from the demo origin, and Ctrl-C stops every process', async () => {
-    const port = await freePort();
+    port = await freePort();
     const inspector = await freePort();
     child = spawn('node_modules/.bin/tsx', ['dev/start.ts'], {
       detached: true, // its own process group, as a terminal would make it
@@ -64,6 +69,20 @@ describe('npm run dev', () => {
     expect(output).not.toContain(DEV_JWT_SECRET);
     expect(output).not.toContain(DEV_REDIS_TOKEN);
 
+    // No secret on any command line (every user sees them in `ps`): not wrangler's, not its children's.
+    const commandLines = allCommandLines();
+    expect(commandLines.some((args) => args.includes('wrangler') && args.includes(`--port ${port}`))).toBe(
+      true,
+    );
+    expect(commandLines.some((args) => args.includes('workerd'))).toBe(true);
+    for (const secret of [DEV_JWT_SECRET, DEV_REDIS_TOKEN, `/${database}`]) {
+      expect(commandLines.filter((args) => args.includes(secret))).toEqual([]);
+    }
+    // They travel in a file only this user can read, removed on exit.
+    const varsFile = commandLines.map((args) => /--env-file (\S+)/.exec(args)?.[1]).find(Boolean);
+    expect(statSync(varsFile!).mode & 0o777).toBe(0o600);
+    expect(readFileSync(varsFile!, 'utf8')).toContain(DEV_JWT_SECRET);
+
     const pgid = child.pid!;
     const exited = new Promise<number | null>((r) => child?.once('exit', (code) => r(code)));
     process.kill(-pgid, 'SIGINT'); // what Ctrl-C does: the whole foreground group
@@ -74,6 +93,7 @@ describe('npm run dev', () => {
     // wrangler runs in a group of its own; nothing that served this port may remain.
     expect(processesMentioning(String(port))).toEqual([]);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    expect(existsSync(varsFile!)).toBe(false);
   }, 120_000);
 });
 
@@ -84,6 +104,30 @@ function processesInGroup(pgid: number): string[] {
     .map((l) => l.trim().split(/\s+/))
     .filter(([group]) => Number(group) === pgid)
     .map((parts) => parts.slice(1).join(' '));
+}
+
+/** The command line of every process on the machine, from /proc (never truncated, unlike `ps`). */
+function allCommandLines(): string[] {
+  return readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      } catch {
+        return ''; // ended meanwhile
+      }
+    })
+    .filter(Boolean);
+}
+
+function groupsMentioning(port: number): number[] {
+  if (!port) return [];
+  const out = execFileSync('ps', ['-eo', 'pgid=,args=']).toString();
+  const groups = out
+    .split('\n')
+    .filter((line) => line.includes(`--port ${port} `))
+    .map((line) => Number(line.trim().split(/\s+/)[0]));
+  return [...new Set(groups)].filter((pgid) => pgid > 1);
 }
 
 function processesMentioning(port: string): string[] {

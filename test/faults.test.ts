@@ -21,7 +21,7 @@ describe('dependency faults in workerd', () => {
     stack.neon.resetStats();
     const res = await worker.fetch('/auth/session', bearer(token));
     expect(res.status).toBe(200);
-    expect(res.headers.get('Server-Timing')).toMatch(/cache;dur=[\d.]+;desc="error", db;dur=/);
+    expect(res.headers.get('Server-Timing')).toMatch(/cache;dur=[\d.]+;desc="degraded", db;dur=/);
     expect(stack.neon.stats().statements.SELECT).toBe(1);
   });
 
@@ -63,10 +63,12 @@ describe('dependency faults in workerd', () => {
     const worker = await stack.worker({ DATABASE_TIMEOUT_MS: '100' });
     stack.neon.setLatency(1000);
     try {
-      const started = Date.now();
       const res = await worker.fetch('/auth/session', bearer(token));
       expect(res.status).toBe(503);
-      expect(Date.now() - started).toBeLessThan(900);
+      expect(await res.json()).toEqual({
+        error: 'dependency_unavailable',
+        message: 'database is unavailable, retry shortly',
+      });
     } finally {
       stack.neon.setLatency(0);
     }

@@ -162,8 +162,9 @@ describe('trust boundary in workerd', () => {
     it('a write-back held until after logout does not revive the session, in any isolate', async () => {
       const gate = await startGate(stack.upstash.url);
       try {
-        const held = await stack.worker({ UPSTASH_REDIS_REST_URL: gate.url });
-        const other = await stack.worker();
+        // No L1: this test is about the shared cache (the L1 bound has its own test).
+        const held = await stack.worker({ UPSTASH_REDIS_REST_URL: gate.url, L1_CACHE_TTL_SECONDS: '0' });
+        const other = await stack.worker({ L1_CACHE_TTL_SECONDS: '0' });
         await stack.user('u-race');
         const token = await stack.session('s-race', 'u-race');
         const key = `${stack.prefix}session:s-race`;
@@ -177,7 +178,7 @@ describe('trust boundary in workerd', () => {
         await writeBack.done;
 
         expect(JSON.parse((await stack.redis.get<string>(key))!)).toEqual({ v: 1, dead: 'revoked' });
-        for (const w of [held, other, await stack.worker()]) {
+        for (const w of [held, other, await stack.worker({ L1_CACHE_TTL_SECONDS: '0' })]) {
           expect((await w.fetch('/auth/session', bearer(token))).status).toBe(401);
         }
       } finally {
@@ -188,7 +189,7 @@ describe('trust boundary in workerd', () => {
     it('a revocation seen in the database replaces a live entry from an older load', async () => {
       const gate = await startGate(stack.upstash.url);
       try {
-        const held = await stack.worker({ UPSTASH_REDIS_REST_URL: gate.url });
+        const held = await stack.worker({ UPSTASH_REDIS_REST_URL: gate.url, L1_CACHE_TTL_SECONDS: '0' });
         await stack.user('u-race2');
         const token = await stack.session('s-race2', 'u-race2');
         const key = `${stack.prefix}session:s-race2`;

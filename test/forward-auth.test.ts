@@ -76,7 +76,7 @@ describe('forward-auth recipes in front of the Worker, through the real nginx an
     ]);
     // Wait for every launch, so that afterAll stops all that started even if one failed.
     for (const s of await Promise.allSettled(launches)) if (s.status === 'rejected') throw s.reason;
-  }, 240_000); // installs nginx and Caddy first when they are missing
+  }, 300_000); // apt-get installs nginx and Caddy first when they are missing
 
   afterAll(async () => {
     await Promise.allSettled([...proxies.values()].map((p) => p.stop()));

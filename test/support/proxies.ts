@@ -111,6 +111,10 @@ async function launch(kind: ProxyKind, binary: string, config: string, port: num
   });
   const url = `http://127.0.0.1:${port}`;
   const pgid = child.pid;
+  if (pgid !== undefined) {
+    liveGroups.add(pgid);
+    void exited.then(() => liveGroups.delete(pgid));
+  }
 
   return {
     kind,
@@ -144,6 +148,18 @@ async function launch(kind: ProxyKind, binary: string, config: string, port: num
   };
 }
 
+/** Process groups still running; killed if this process exits without stopping them. */
+const liveGroups = new Set<number>();
+process.once('exit', () => {
+  for (const pgid of liveGroups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
 async function endProcessGroup(pgid: number, exited: Promise<string>) {
   const signal = (name: NodeJS.Signals | 0) => {
     try {
@@ -155,8 +171,9 @@ async function endProcessGroup(pgid: number, exited: Promise<string>) {
   };
   if (!signal('SIGTERM')) return;
   const deadline = Date.now() + STOP_TIMEOUT_MS;
-  const timeout = new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS));
-  await Promise.race([exited, timeout]);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, STOP_TIMEOUT_MS)))]);
+  clearTimeout(timer);
   // nginx's workers may outlive their master by a moment: wait until the group is empty.
   while (signal(0)) {
     if (Date.now() > deadline) {
@@ -212,12 +229,12 @@ async function proxyBinary(kind: ProxyKind): Promise<string> {
 async function aptInstall() {
   const run = promisify(execFile);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => run('apt-get', ['install', '-y', '-qq', ...APT_PACKAGES], { env, timeout: 150_000 });
+  const install = () => run('apt-get', ['install', '-y', '-qq', ...APT_PACKAGES], { env, timeout: 120_000 });
   try {
     await install();
   } catch {
     // Usually stale or missing package lists.
-    await run('apt-get', ['update', '-qq'], { env, timeout: 120_000 });
+    await run('apt-get', ['update', '-qq'], { env, timeout: 90_000 });
     await install();
   }
 }

@@ -15,6 +15,7 @@ import {
 } from './model';
 import { formatReport, type ModelColumn, type SimulationRow, scaleFigures } from './report';
 import { scaledScenario, simulate } from './simulate';
+import { formatSweep, sweepGrid, sweepPoint } from './sweep';
 
 const USAGE = `usage: npx tsx bench/capacity/main.ts [options]
   --requests N       requests per second, all users (default 100000)
@@ -31,6 +32,8 @@ const USAGE = `usage: npx tsx bench/capacity/main.ts [options]
   --sim-locations N  locations in the simulated scenario (default 20)
   --sim-requests N   about this many simulated requests per k (default 1000000)
   --seed N           simulation seed (default 1)
+  --sweep            instead: the SELECT/UPDATE formulas against simulation over a grid
+                     of rates, k and L/C (68 points, ~10^6 requests each)
   --json             print JSON instead of the tables`;
 
 function number(
@@ -69,6 +72,7 @@ function parseOptions(argv: string[]) {
     options: {
       ...Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])),
       json: { type: 'boolean', default: false },
+      sweep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -95,6 +99,7 @@ function parseOptions(argv: string[]) {
   return {
     help: v.help === true,
     json: v.json === true,
+    sweep: v.sweep === true,
     params: resolveParams(params),
     simUsers: number('sim-users', s('sim-users'), 2000, { integer: true, min: 1 }),
     simLocations: number('sim-locations', s('sim-locations'), 20, { integer: true, min: 1 }),
@@ -114,6 +119,14 @@ function main(): number {
   }
   if (opts.help) {
     console.log(USAGE);
+    return 0;
+  }
+  const command = `npx tsx bench/capacity/main.ts${argv.length > 0 ? ` ${argv.join(' ')}` : ''}`;
+  if (opts.sweep) {
+    const rows = sweepGrid().map((p) => sweepPoint(p, opts.seed));
+    console.log(
+      opts.json ? JSON.stringify({ command, rows }, null, 2) : `command: ${command}\n\n${formatSweep(rows)}`,
+    );
     return 0;
   }
   const ks = [...new Set([1, 4, 16, opts.params.isolatesPerLocation])].sort((a, b) => a - b);
@@ -138,7 +151,6 @@ function main(): number {
       comparison: compareFigures(full.figures, scaleFigures(result.figures, scale)),
     };
   });
-  const command = `npx tsx bench/capacity/main.ts${argv.length > 0 ? ` ${argv.join(' ')}` : ''}`;
   if (opts.json) {
     console.log(JSON.stringify({ command, params: opts.params, model: columns, simulations }, null, 2));
   } else {

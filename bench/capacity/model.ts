@@ -256,7 +256,7 @@ export interface CapacityEstimate {
 
 /**
  * Every figure of the model for one scenario.
- * @example estimate(INTERNET_SCALE).figures.sqlUpdatesPerSecond // ≈ 3,300
+ * @example estimate(INTERNET_SCALE).figures.sqlUpdatesPerSecond // ≈ 3,225
  */
 export function estimate(params: CapacityParams): CapacityEstimate {
   const p = resolveParams(params);

@@ -129,3 +129,89 @@ describe('the session cache', () => {
     expect([...t.cache.keys.keys()].sort()).toEqual(['tenant-a:session:s1', 'tenant-a:touch:u1']);
   });
 });
+
+describe('session core v2', () => {
+  it('a cold burst of 50 shares one read, one SELECT and one write-back; one claim, one UPDATE', async () => {
+    const t = memoryApp();
+    const token = await t.login('u1', 's1');
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => t.request('/auth/session', bearer(token))),
+    );
+    await t.settle();
+    expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
+    expect(t.cache.stats).toMatchObject({ reads: 1, writes: 2, claims: 1, releases: 0 });
+    expect(t.store.stats).toMatchObject({ selects: 1, touchStatements: 1, lastLoginWrites: 1 });
+  });
+
+  it('serves from L1, then one read per L1 TTL; L1_CACHE_TTL_SECONDS=0 reads every time', async () => {
+    const t = memoryApp({ L1_CACHE_TTL_SECONDS: '2' });
+    const token = await t.login('u1', 's1');
+    const served = async () => {
+      const res = await t.request('/auth/session', bearer(token));
+      await t.settle();
+      return res.headers.get('Server-Timing')?.match(/cache;(?:dur=[\d.]+;)?desc="(\w+)"/)?.[1];
+    };
+    expect(await served()).toBe('miss');
+    expect(await served()).toBe('l1');
+    t.clock.now += 2_000;
+    expect(await served()).toBe('hit');
+    expect(t.cache.stats.reads).toBe(2);
+
+    const off = memoryApp({ L1_CACHE_TTL_SECONDS: '0' });
+    const token2 = await off.login('u1', 's1');
+    for (let i = 0; i < 3; i++) await off.request('/auth/session', bearer(token2));
+    await off.settle();
+    expect(off.cache.stats.reads).toBe(3);
+  });
+
+  it('warm requests send no write command; writes only when due', async () => {
+    const t = memoryApp();
+    const token = await t.login('u1', 's1');
+    await t.request('/auth/session', bearer(token));
+    await t.settle();
+    t.cache.stats.writes = 0;
+    for (let i = 0; i < 10; i++) {
+      t.clock.now += 500; // across several L1 TTLs, within the cache TTL and the interval
+      expect((await t.request('/auth/session', bearer(token))).status).toBe(200);
+    }
+    await t.settle();
+    expect(t.cache.stats.writes).toBe(0);
+  });
+
+  it('a failed touch gives the marker back, and a later request writes last_login', async () => {
+    const t = memoryApp();
+    const token = await t.login('u1', 's1');
+    const touch = t.store.touch;
+    t.store.touch = async () => {
+      throw new Error('database unreachable');
+    };
+    expect((await t.request('/auth/session', bearer(token))).status).toBe(200);
+    await t.settle();
+    expect(t.cache.stats).toMatchObject({ claims: 1, releases: 1 });
+    expect(t.cache.keys.has('edge-auth:touch:u1')).toBe(false);
+    expect(t.store.users.get('u1')!.lastLogin).toBeNull();
+
+    t.store.touch = touch; // the database is back
+    t.clock.now += 2_000; // this isolate retries once its L1 entry expires
+    expect((await t.request('/auth/session', bearer(token))).status).toBe(200);
+    await t.settle();
+    expect(t.cache.stats.claims).toBe(2);
+    expect(t.store.users.get('u1')!.lastLogin).toBe(T0 + 2_000);
+  });
+
+  it('authenticate() returns the session, how it was served and the background work', async () => {
+    const t = memoryApp();
+    await t.login('u1', 's1');
+    const claims = { sub: 'u1', sid: 's1', exp: 0 };
+    const first = await t.services.authenticator.authenticate(claims);
+    expect(first).toMatchObject({ ok: true, served: 'miss', touch: 'claim' });
+    expect(first.ok && first.session.user.id).toBe('u1');
+    await first.pending;
+    expect(t.store.users.get('u1')!.lastLogin).toBe(T0);
+    const second = await t.services.authenticator.authenticate(claims);
+    expect(second).toMatchObject({ ok: true, served: 'l1', touch: 'marked', durations: {} });
+    const foreign = await t.services.authenticator.authenticate({ ...claims, sub: 'u2' });
+    expect(foreign).toMatchObject({ ok: false, served: 'l1', touch: 'none' });
+    expect(!foreign.ok && foreign.error.message).toBe('session belongs to another user');
+  });
+});

@@ -115,13 +115,19 @@ describe('createTokenVerifier', () => {
       // jose shares in-flight fetches except on Workers, which it detects by WebSocketPair.
       vi.stubGlobal('WebSocketPair', class {});
       const { jwks, sign } = await issuer();
+      // The key server answers only once all ten verifications are waiting on it.
+      let answer: () => void = () => {};
+      const answered = new Promise<void>((r) => (answer = r));
       const fetchMock = vi.fn(async () => {
-        await new Promise((r) => setTimeout(r, 20));
+        await answered;
         return Response.json(jwks);
       });
       const verifier = createTokenVerifier(remoteConfig(), { fetch: fetchMock });
       const token = await sign();
-      const results = await Promise.all(Array.from({ length: 10 }, () => verifier.verify(token)));
+      const pending = Promise.all(Array.from({ length: 10 }, () => verifier.verify(token)));
+      await vi.waitFor(() => expect(fetchMock).toHaveBeenCalled());
+      answer();
+      const results = await pending;
       expect(results.every((c) => c.sub === 'u1')).toBe(true);
       expect(fetchMock).toHaveBeenCalledTimes(1);
       vi.unstubAllGlobals();

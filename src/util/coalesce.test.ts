@@ -1,21 +1,40 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCoalescer } from './coalesce';
 
-const later = <T>(ms: number, value: T) => new Promise<T>((r) => setTimeout(() => r(value), ms));
+/** A promise the test settles by hand: no clock involved. */
+function deferred<T>() {
+  let resolve: (v: T) => void = () => {};
+  let reject: (e: unknown) => void = () => {};
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
 
 describe('createCoalescer', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('shares one in-flight result between concurrent callers of a key', async () => {
     const once = createCoalescer<string>({ waitMs: 1000 });
-    const work = vi.fn(() => later(20, 'v'));
-    expect(await Promise.all([once('k', work), once('k', work), once('k', work)])).toEqual(['v', 'v', 'v']);
+    const leader = deferred<string>();
+    const work = vi.fn(() => leader.promise);
+    const all = Promise.all([once('k', work), once('k', work), once('k', work)]);
+    leader.resolve('v');
+    expect(await all).toEqual(['v', 'v', 'v']);
     expect(work).toHaveBeenCalledTimes(1);
-    await once('k', work); // settled flights are not reused
-    expect(work).toHaveBeenCalledTimes(2);
+    await once('k', async () => 'again'); // settled flights are not reused
+    expect(work).toHaveBeenCalledTimes(1);
   });
 
   it('keeps keys apart', async () => {
     const once = createCoalescer<string>({ waitMs: 1000 });
-    const work = vi.fn((v: string) => later(5, v));
+    const work = vi.fn(async (v: string) => v);
     expect(await Promise.all([once('a', () => work('a')), once('b', () => work('b'))])).toEqual(['a', 'b']);
     expect(work).toHaveBeenCalledTimes(2);
   });
@@ -23,19 +42,25 @@ describe('createCoalescer', () => {
   it('a waiter gives up after the bounded wait and works alone when the leader hangs', async () => {
     const once = createCoalescer<string>({ waitMs: 30 });
     void once('k', () => new Promise<string>(() => {})); // a leader whose request went away
-    const start = Date.now();
-    expect(await once('k', () => later(1, 'alone'))).toBe('alone');
-    expect(Date.now() - start).toBeGreaterThanOrEqual(25);
+    let settled = false;
+    const waiter = once('k', async () => 'alone').then((v) => {
+      settled = true;
+      return v;
+    });
+    await vi.advanceTimersByTimeAsync(29);
+    expect(settled).toBe(false); // still waiting for the leader
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await waiter).toBe('alone');
     // Once the stuck flight is older than the wait, callers no longer wait on it.
-    const t = Date.now();
-    expect(await once('k', () => later(1, 'fresh'))).toBe('fresh');
-    expect(Date.now() - t).toBeLessThan(25);
+    expect(await once('k', async () => 'fresh')).toBe('fresh');
   });
 
   it('a waiter works alone when the leader fails', async () => {
     const once = createCoalescer<string>({ waitMs: 1000 });
-    const failing = once('k', () => later(10, 'x').then(() => Promise.reject(new Error('boom'))));
-    const second = once('k', () => later(1, 'own'));
+    const leader = deferred<string>();
+    const failing = once('k', () => leader.promise);
+    const second = once('k', async () => 'own');
+    leader.reject(new Error('boom'));
     await expect(failing).rejects.toThrow('boom');
     expect(await second).toBe('own');
   });

@@ -15,7 +15,7 @@ import {
 /** ioredis's error replies are redis-errors' ReplyError; anything else means the connection failed. */
 function replyOrThrow(err: Error): ReplyError {
   if (err.name === 'ReplyError') return new ReplyError(err.message);
-  throw new EngineUnavailableError(`Redis is unreachable (${err.message})`);
+  throw new EngineUnavailableError(`Redis is unreachable (${err.name})`);
 }
 
 function connect(url: string, connectTimeoutMs: number, reconnect: boolean): Redis {

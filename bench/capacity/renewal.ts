@@ -205,7 +205,8 @@ export function refillCycle(p: ReadRenewal, horizon: number, isolates: number, r
   const wait = (w: number) => b(w).survival * se(w) ** (k - 1);
   const meanWait = integrate(wait, [0, kink, period]) + wait(period) / (k * rate);
 
-  if (rtt === 0) return { meanWait, racers: 0 };
+  // One isolate coalesces its own concurrent misses: nobody to race.
+  if (rtt === 0 || k === 1) return { meanWait, racers: 0 };
   // P(isolate i reads first, or within d of the first) + the same for the k − 1 others.
   const within = (y: number) => {
     const early = se(y - rtt);
@@ -215,7 +216,9 @@ export function refillCycle(p: ReadRenewal, horizon: number, isolates: number, r
   };
   const end = period + rtt;
   const hits = integrate(within, [0, rtt, kink, kink + rtt, period, end]) + within(end) / (k * rate);
-  return { meanWait, racers: Math.max(0, hits - 1) };
+  // `hits` is 1 + racers; below 1e-9 the difference is the quadrature's error, not races.
+  const racers = hits - 1;
+  return { meanWait, racers: racers < 1e-9 ? 0 : racers };
 }
 
 /** ∫ f over [first, last] of `points`, Simpson on each piece between consecutive (sorted) points. */

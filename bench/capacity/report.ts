@@ -3,7 +3,7 @@
 
 import { type FigureComparison, worstRelative } from './compare';
 import { type CapacityEstimate, FIGURES, type Figures, type ResolvedParams } from './model';
-import type { SimulationResult } from './simulate';
+import { figureEvents, type SimulationResult } from './simulate';
 
 /** The model at one isolate count, with the Poisson SELECT figure for contrast. */
 export interface ModelColumn {
@@ -51,6 +51,9 @@ export function formatPercent(x: number): string {
   const s = (Math.abs(x) * 100).toFixed(2);
   return `${x < 0 && s !== '0.00' ? '−' : '+'}${s} %`;
 }
+
+/** Events below which a simulated figure is too noisy to headline (±1 % at 10^4). */
+const SOLID_EVENTS = 10_000;
 
 function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -128,9 +131,10 @@ export function formatReport(input: {
   for (const sim of simulations) {
     const s = sim.result;
     const c = s.counts;
+    const events = figureEvents(c);
     lines.push(
       '',
-      `## Simulation, k = ${sim.isolates}: ${formatNumber(s.params.activeUsers)} users in ${s.params.locations} locations × ${sim.isolates} isolates, ` +
+      `## Simulation, k = ${sim.isolates}: ${formatNumber(s.params.activeUsers)} users in ${s.params.locations} locations × ${sim.isolates} isolate${sim.isolates === 1 ? '' : 's'}, ` +
         `${formatNumber(s.measuredSeconds)} simulated s after ${formatNumber(s.warmupSeconds)} s of warm-up, ${formatNumber(c.requests)} requests, seed ${s.seed}`,
     );
     lines.push(
@@ -139,17 +143,25 @@ export function formatReport(input: {
         `min gap between one user's UPDATEs ${formatNumber(c.minUpdateGapSeconds)} s (T = ${s.params.touchIntervalSeconds} s).`,
       '',
       ...table(
-        ['figure', 'formula', 'simulation', 'difference'],
+        ['figure', 'formula', 'simulation', 'difference', 'events simulated'],
         sim.comparison.map((x) => [
           x.label,
           formatNumber(x.model),
           formatNumber(x.simulation),
           formatPercent(x.relative),
+          formatNumber(events[x.key]),
         ]),
       ),
     );
-    const worst = worstRelative(sim.comparison);
-    if (worst) lines.push('', `largest difference: ${formatPercent(worst.relative)} (${worst.label.trim()})`);
+    // Figures resting on few events are noise-bound (±1/√n); the headline skips them.
+    const solid = sim.comparison.filter((x) => events[x.key] >= SOLID_EVENTS);
+    const worst = worstRelative(solid);
+    if (worst) {
+      lines.push(
+        '',
+        `largest difference among figures from ≥ ${formatNumber(SOLID_EVENTS)} events: ${formatPercent(worst.relative)} (${worst.label.trim()})`,
+      );
+    }
   }
   return lines.join('\n');
 }

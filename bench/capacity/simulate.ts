@@ -201,6 +201,31 @@ export function figuresFromCounts(c: SimulationCounts, seconds: number): Figures
   };
 }
 
+/**
+ * How many simulated events each figure rests on (its numerator), to judge
+ * its sampling noise (~1/√n for irregular events).
+ * @example figureEvents(counts).sqlSelectsPerSecond // counts.sqlSelects
+ */
+export function figureEvents(c: SimulationCounts): Figures {
+  const writes = c.writeBacks + c.markerClaims;
+  return {
+    l1HitRatio: c.l1Hits,
+    coalescedRatio: c.coalesced,
+    redisReadsPerSecond: c.redisReads,
+    redisWriteBacksPerSecond: c.writeBacks,
+    redisMarkerClaimsPerSecond: c.markerClaims,
+    redisWritesPerSecond: writes,
+    lostMarkerClaimsPerSecond: c.lostMarkerClaims,
+    rejectedWriteBacksPerSecond: c.rejectedWriteBacks,
+    sqlSelectsPerSecond: c.sqlSelects,
+    sqlUpdatesPerSecond: c.sqlUpdates,
+    redisRoundTripsPerRequest: c.redisReads + writes,
+    redisWritesPerRequest: writes,
+    sqlStatementsPerRequest: c.sqlSelects + c.sqlUpdates,
+    updateReduction: c.sqlUpdates,
+  };
+}
+
 function assignLocations(
   rand: Random,
   users: number,

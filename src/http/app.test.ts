@@ -349,6 +349,30 @@ describe('edge-auth HTTP surface (in-memory adapters)', () => {
     expect(t.store.stats).toMatchObject({ selects: 2, touchStatements: 2, lastLoginWrites: 1 });
   });
 
+  it('GET /readyz: 200 when both dependencies answer, else 503 naming which, without a token', async () => {
+    const t = memoryApp();
+    const ready = await t.request('/readyz');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', dependencies: { redis: 'up', database: 'up' } });
+    t.cache.failing = true;
+    const noRedis = await t.request('/readyz');
+    expect(noRedis.status).toBe(503);
+    expect(noRedis.headers.get('Retry-After')).toBe('1');
+    expect(await noRedis.json()).toEqual({
+      status: 'not_ready',
+      message: 'redis unavailable',
+      dependencies: { redis: 'down', database: 'up' },
+    });
+    t.store.failing = true;
+    expect(await (await t.request('/readyz')).json()).toMatchObject({
+      message: 'redis and database unavailable',
+    });
+    t.cache.failing = false;
+    expect(await (await t.request('/readyz')).json()).toMatchObject({
+      dependencies: { redis: 'up', database: 'down' },
+    });
+  });
+
   it('GET /healthz answers 200 without touching any dependency', async () => {
     const t = memoryApp();
     t.cache.failing = true;

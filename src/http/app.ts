@@ -6,7 +6,7 @@ import { forward } from '../proxy/forward';
 import { identityHeaders } from '../proxy/identity';
 import type { EdgeAuthServices } from '../services';
 import type { AuthSession } from '../session/types';
-import { errorResponse } from './errors';
+import { errorResponse, RETRY_AFTER_SECONDS } from './errors';
 import {
   type EdgeAuthEnv,
   type EdgeAuthOptions,
@@ -39,6 +39,20 @@ export function createApp(options: EdgeAuthOptions = {}) {
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const { ready, dependencies } = await services(c).authenticator.readiness();
+    const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
+    if (ready) return c.json({ status: 'ready', dependencies }, 200, headers);
+    const down = Object.keys(dependencies).filter(
+      (d) => dependencies[d as keyof typeof dependencies] === 'down',
+    );
+    headers['Retry-After'] = String(RETRY_AFTER_SECONDS);
+    return c.json(
+      { status: 'not_ready', message: `${down.join(' and ')} unavailable`, dependencies },
+      503,
+      headers,
+    );
+  });
 
   // The public half of the assertion key, for origins to verify X-Auth-Assertion.
   app.get('/.well-known/jwks.json', async (c) => {

@@ -44,6 +44,13 @@ export interface Authenticator {
   authenticate(claims: Claims): Promise<AuthResult>;
   /** Revokes the token's session; throws `AuthError` when it is not a live session. */
   logout(claims: Claims): Promise<void>;
+  /** Whether both dependencies answer within their budgets (for `/readyz`). */
+  readiness(): Promise<Readiness>;
+}
+
+export interface Readiness {
+  ready: boolean;
+  dependencies: { redis: 'up' | 'down'; database: 'up' | 'down' };
 }
 
 /** How long a revoked entry is kept at least: longer than any write-back in flight. */
@@ -168,6 +175,25 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         background.push(decision === 'write' ? touch.withoutMarker(claims.sub) : touch(claims.sub));
       }
       return { ok: true, session: verdict, served, touch: decision, durations, pending: settle() };
+    },
+
+    async readiness() {
+      // Started inside a promise: an adapter that throws synchronously still reads as "down".
+      const check = (name: string, ping: () => Promise<void>) =>
+        Promise.resolve()
+          .then(ping)
+          .then(
+            () => 'up' as const,
+            (err) => {
+              log(`edge-auth: readiness: ${name} is down: ${describeCause(err)}`);
+              return 'down' as const;
+            },
+          );
+      const [redis, database] = await Promise.all([
+        check('redis', () => cache.ping()),
+        check('database', () => store.ping()),
+      ]);
+      return { ready: redis === 'up' && database === 'up', dependencies: { redis, database } };
     },
 
     async logout(claims) {

@@ -56,5 +56,6 @@ export function createMemorySessionCache(options: MemorySessionCacheOptions = {}
     async releaseTouch(userId, token) {
       if (get(keys.touch(userId)) === token) space.delete(keys.touch(userId));
     },
+    async ping() {},
   };
 }

@@ -62,5 +62,6 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions = {}
       session.revokedAt = now();
       return true;
     },
+    async ping() {},
   };
 }

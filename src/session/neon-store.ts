@@ -78,5 +78,9 @@ export function createNeonSessionStore(options: { sql: Sql; timeoutMs: number })
       const result = await sql.query(REVOKE_SQL, [sid, userId], { ...opts(), fullResults: true });
       return result.rowCount === 1;
     },
+
+    async ping() {
+      await sql.query('SELECT 1', [], opts());
+    },
   };
 }

@@ -59,6 +59,8 @@ export interface SessionCache {
   claimTouch(userId: string, token: string, intervalSeconds: number): Promise<boolean>;
   /** Deletes the marker only if it still holds `token` (a failed touch gives it back). */
   releaseTouch(userId: string, token: string): Promise<void>;
+  /** Resolves when the cache answers (readiness checks); a read, never a write. */
+  ping(): Promise<void>;
 }
 
 /** What the database knows about a session id. */
@@ -78,4 +80,6 @@ export interface SessionStore {
   touch(userId: string, intervalSeconds: number): Promise<boolean>;
   /** Revokes a live session of `userId`. Resolves to whether one was revoked. */
   revoke(sid: string, userId: string): Promise<boolean>;
+  /** Resolves when the database answers (readiness checks). */
+  ping(): Promise<void>;
 }

@@ -54,5 +54,9 @@ export function createUpstashSessionCache(options: UpstashSessionCacheOptions): 
     async releaseTouch(userId, token) {
       await redis.eval(RELEASE_SCRIPT, [keys.touch(userId)], [token]);
     },
+
+    async ping() {
+      await redis.ping();
+    },
   };
 }

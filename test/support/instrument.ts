@@ -33,6 +33,10 @@ export function instrumentCache(inner: SessionCache) {
       stats.releases++;
       return inner.releaseTouch(...args);
     },
+    ping: () => {
+      count('reads');
+      return inner.ping();
+    },
   };
   function count(kind: 'reads' | 'writes') {
     if (wrapper.failing) throw new Error('cache unreachable');
@@ -66,6 +70,10 @@ export function instrumentStore(inner: SessionStore) {
       const revoked = await inner.revoke(sid, userId);
       if (revoked) stats.revokes++;
       return revoked;
+    },
+    async ping() {
+      check();
+      return inner.ping();
     },
   };
   function check() {

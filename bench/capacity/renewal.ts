@@ -15,6 +15,9 @@
 // B(H) of a renewal process started at 0, computed exactly below with Erlang
 // sums. The other k − 1 isolates are taken as independent and in their
 // stationary phase — the one approximation here (measured by the simulation).
+// The same two survival functions give the races of a non-zero round trip:
+// other isolates whose first read after the expiry comes within d of the
+// first one still find the key absent.
 
 /**
  * ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; relative error ~1e-15).
@@ -191,10 +194,9 @@ export interface RefillCycle {
 export function refillCycle(p: ReadRenewal, horizon: number, isolates: number, rtt: number): RefillCycle {
   const { period, rate } = p;
   const k = isolates;
-  if (period === 0) {
-    // Poisson reads: after the first, the other k − 1 isolates read at (k−1)λ for d seconds.
-    return { meanWait: 1 / (k * rate), racers: (k - 1) * rate * rtt };
-  }
+  // Poisson reads (no L1): the first read after expiry comes 1/(kλ) later on
+  // average, and the other k − 1 isolates keep reading at λ each meanwhile.
+  if (period === 0) return { meanWait: 1 / (k * rate), racers: (k - 1) * rate * rtt };
   const { lo, hi } = termRange(p, horizon);
   const b = (w: number) => survivalParts(p, horizon, w, lo, hi);
   const se = (w: number) => (w < 0 ? 1 : stationarySurvival(p, w));
@@ -211,7 +213,7 @@ export function refillCycle(p: ReadRenewal, horizon: number, isolates: number, r
   const within = (y: number) => {
     const early = se(y - rtt);
     const fromI = rate * b(y).idle * early ** (k - 1);
-    const fromOthers = k > 1 ? (k - 1) * fe(y) * b(y - rtt).survival * early ** (k - 2) : 0;
+    const fromOthers = (k - 1) * fe(y) * b(y - rtt).survival * early ** (k - 2);
     return fromI + fromOthers;
   };
   const end = period + rtt;

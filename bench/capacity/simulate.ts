@@ -10,8 +10,7 @@
 // slot u·k + j, and Redis' `session:<sid>` / `touch:<uid>` at index u (one
 // session per user). A key is present while now < its expiry time.
 
-import type { CapacityParams, Figures, ResolvedParams } from './model';
-import { resolveParams } from './model';
+import { type CapacityParams, type Figures, type ResolvedParams, resolveParams } from './model';
 import { createRandom, exponential, type Random } from './prng';
 
 /** The model's parameters plus what only a run needs. */

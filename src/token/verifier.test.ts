@@ -157,6 +157,49 @@ describe('createTokenVerifier', () => {
       expect((err as DependencyError).dependency).toBe('keys');
     });
 
+    it('stale-if-error: a key server outage keeps known keys working and unknown kids at 401, one refetch per cooldown', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        const { jwks, sign } = await issuer();
+        let up = true;
+        const fetchMock = vi.fn(async () =>
+          up ? Response.json(jwks) : Promise.reject(new TypeError('down')),
+        );
+        const lines: string[] = [];
+        const verifier = createTokenVerifier(remoteConfig(), { fetch: fetchMock, log: (l) => lines.push(l) });
+        const known = await sign();
+        expect((await verifier.verify(known)).sub).toBe('u1');
+        expect(fetchMock).toHaveBeenCalledTimes(1);
+
+        up = false;
+        vi.setSystemTime(Date.now() + 11 * 60_000); // past jose's 10 min max age: a refresh is due
+        expect((await verifier.verify(known)).sub).toBe('u1'); // the refresh failed; the last good set verifies
+        expect(fetchMock).toHaveBeenCalledTimes(2);
+        expect(lines).toEqual([
+          expect.stringMatching(/^edge-auth: key set refresh failed, verifying with the last good one/),
+        ]);
+
+        const unknown = await sign('k-new');
+        for (let i = 0; i < 5; i++) {
+          const err = await rejection(verifier.verify(unknown));
+          expect(err).toBeInstanceOf(AuthError); // a 401, not a 503 storm
+        }
+        expect((await verifier.verify(known)).sub).toBe('u1');
+        expect(fetchMock).toHaveBeenCalledTimes(2); // nothing refetched within the cooldown
+
+        vi.setSystemTime(Date.now() + 31_000); // the cooldown is over: one more attempt
+        expect(await rejection(verifier.verify(unknown))).toBeInstanceOf(AuthError);
+        expect(fetchMock).toHaveBeenCalledTimes(3);
+
+        up = true; // the issuer is back (its set still lacks k-new): refetched once the cooldown is over
+        vi.setSystemTime(Date.now() + 31_000);
+        expect(await rejection(verifier.verify(unknown))).toBeInstanceOf(AuthError); // still unknown to it
+        expect(fetchMock).toHaveBeenCalledTimes(4);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
     it('a key server answering 500, invalid JSON or a non-JWKS is a 503; slow is a 503', async () => {
       const { sign } = await issuer();
       const answers = [

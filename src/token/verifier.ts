@@ -1,14 +1,7 @@
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  customFetch,
-  errors,
-  type JWTVerifyGetKey,
-  jwtVerify,
-} from 'jose';
+import { createLocalJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import type { Config } from '../config';
 import { AuthError, DependencyError } from '../errors';
-import { createCoalescer } from '../util/coalesce';
+import { remoteKeys } from './remote-keys';
 
 /** The claims edge-auth relies on, checked for presence and type. */
 export interface Claims {
@@ -26,11 +19,6 @@ export interface TokenVerifier {
 
 export const MAX_TOKEN_BYTES = 8 * 1024;
 const MAX_ID_LENGTH = 256;
-/** jose defaults, named so the README can state them. */
-export const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
-export const JWKS_COOLDOWN_MS = 30_000;
-const JWKS_TIMEOUT_MS = 5_000;
-
 /**
  * Builds a verifier whose keys are imported once per isolate.
  *
@@ -40,9 +28,12 @@ const JWKS_TIMEOUT_MS = 5_000;
  */
 export function createTokenVerifier(
   options: Config['token'],
-  deps: { fetch?: typeof fetch } = {},
+  deps: { fetch?: typeof fetch; log?: (line: string) => void } = {},
 ): TokenVerifier {
-  const getKey = keyResolver(options, deps.fetch ?? ((input, init) => fetch(input, init)));
+  const getKey = keyResolver(options, {
+    fetch: deps.fetch ?? ((input, init) => fetch(input, init)),
+    log: deps.log ?? console.error,
+  });
   const verifyOptions = {
     algorithms: options.algorithms,
     issuer: options.issuer,
@@ -82,12 +73,15 @@ function isId(value: unknown): value is string {
   );
 }
 
-function keyResolver(options: Config['token'], fetchImpl: typeof fetch): JWTVerifyGetKey {
+function keyResolver(
+  options: Config['token'],
+  deps: { fetch: typeof fetch; log: (line: string) => void },
+): JWTVerifyGetKey {
   const source = options.keys;
   if (source.kind === 'jwks') {
     return createLocalJWKSet(source.jwks as Parameters<typeof createLocalJWKSet>[0]);
   }
-  if (source.kind === 'remote') return remoteKeys(source.url, fetchImpl);
+  if (source.kind === 'remote') return remoteKeys(source.url, deps);
 
   const secret = new TextEncoder().encode(source.secret);
   // Imported CryptoKeys are cached as values (not promises) so no request
@@ -103,50 +97,6 @@ function keyResolver(options: Config['token'], fetchImpl: typeof fetch): JWTVeri
       imported.set(alg, key);
     }
     return key;
-  };
-}
-
-/** The issuer's key set could not be fetched: a dependency failure (503), never the token's fault. */
-class KeySetUnavailable extends Error {
-  override readonly name = 'KeySetUnavailable';
-}
-
-/** jose codes that mean "the key set is down or broken", as opposed to "this token is bad". */
-const KEY_SET_FAILURES = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID']);
-
-function remoteKeys(url: URL, fetchImpl: typeof fetch): JWTVerifyGetKey {
-  // jose shares no in-flight fetch on Workers, so a cold isolate under a burst
-  // would fetch the key set once per request; coalesce it as plain text.
-  const once = createCoalescer<{ status: number; body: string }>({ waitMs: JWKS_TIMEOUT_MS });
-  const jwks = createRemoteJWKSet(url, {
-    cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
-    cooldownDuration: JWKS_COOLDOWN_MS,
-    timeoutDuration: JWKS_TIMEOUT_MS,
-    [customFetch]: async (input: string, init: RequestInit) => {
-      const { status, body } = await once(input, async () => {
-        const response = await fetchImpl(input, init);
-        return { status: response.status, body: await response.text() };
-      }).catch((err: unknown) => {
-        throw new KeySetUnavailable('key set fetch failed', { cause: err });
-      });
-      if (status !== 200) throw new KeySetUnavailable(`key set answered ${status}`);
-      try {
-        JSON.parse(body);
-      } catch (err) {
-        throw new KeySetUnavailable('key set is not JSON', { cause: err });
-      }
-      return new Response(body, { status, headers: { 'Content-Type': 'application/json' } });
-    },
-  });
-  return async (header, token) => {
-    try {
-      return await jwks(header, token);
-    } catch (err) {
-      const code = err instanceof errors.JOSEError ? err.code : undefined;
-      if (err instanceof KeySetUnavailable || (code !== undefined && KEY_SET_FAILURES.has(code)))
-        throw new DependencyError('keys', { cause: err });
-      throw err; // the token's problem: translated to a 401 by the caller
-    }
   };
 }
 

@@ -373,6 +373,60 @@ describe('edge-auth HTTP surface (in-memory adapters)', () => {
     });
   });
 
+  it('writes one JSON log line per request, with outcome, served, touch and durations; never a token', async () => {
+    const t = memoryApp({ PUBLIC_PATHS: '/public' });
+    const token = await t.login('u1', 's1');
+    await t.request('/auth/session', bearer(token));
+    await t.request('/api/x?reset=secret-in-query', bearer(token));
+    await t.request('/auth/session', bearer(`${token}x`));
+    await t.request('/public/a');
+    t.store.failing = true;
+    const other = await t.login('u2', 's2');
+    await t.request('/auth/verify', bearer(other));
+    const lines = t.logLines.map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      expect.objectContaining({
+        msg: 'request',
+        method: 'GET',
+        route: 'session',
+        status: 200,
+        outcome: 'authenticated',
+        served: 'miss',
+        touch: 'claim',
+      }),
+      expect.objectContaining({
+        route: 'proxy',
+        status: 200,
+        outcome: 'authenticated',
+        served: 'l1',
+        touch: 'marked',
+      }),
+      expect.objectContaining({
+        route: 'session',
+        status: 401,
+        outcome: 'unauthenticated',
+        error: 'invalid_token',
+      }),
+      expect.objectContaining({ route: 'proxy', status: 200, outcome: 'public' }),
+      expect.objectContaining({
+        route: 'verify',
+        status: 503,
+        outcome: 'unavailable',
+        error: 'dependency_unavailable',
+      }),
+    ]);
+    expect(lines[0].durations).toEqual({
+      token: expect.any(Number),
+      cache: expect.any(Number),
+      db: expect.any(Number),
+      total: expect.any(Number),
+    });
+    for (const line of t.logLines) {
+      for (const secret of [token, other, SECRET, 'secret-in-query', 'redis-token'])
+        expect(line).not.toContain(secret);
+    }
+  });
+
   it('GET /healthz answers 200 without touching any dependency', async () => {
     const t = memoryApp();
     t.cache.failing = true;

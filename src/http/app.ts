@@ -16,6 +16,7 @@ import {
   toHttpException,
   verifyRequestToken,
 } from './middleware';
+import { observe } from './observe';
 
 /**
  * The edge-auth Worker as a Hono app, built from its own `edgeAuth()`
@@ -30,13 +31,7 @@ export function createApp(options: EdgeAuthOptions = {}) {
   const auth = edgeAuth(options);
   const app = new Hono<EdgeAuthEnv>();
 
-  app.use('*', async (c, next) => {
-    const timing = timingOf(c);
-    const start = performance.now();
-    await next();
-    timing.add('total', performance.now() - start);
-    c.res.headers.append('Server-Timing', timing.header());
-  });
+  app.use('*', observe({ route: routeOf, ...(options.log ? { log: options.log } : {}) }));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -97,6 +92,20 @@ export function createApp(options: EdgeAuthOptions = {}) {
 
   app.onError((err) => (err instanceof HTTPException ? err.getResponse() : errorResponse(err)));
   return app;
+}
+
+const ROUTES: Record<string, string> = {
+  '/healthz': 'healthz',
+  '/readyz': 'readyz',
+  '/.well-known/jwks.json': 'jwks',
+  '/auth/session': 'session',
+  '/auth/verify': 'verify',
+  '/auth/logout': 'logout',
+};
+
+/** The endpoint's name for the log line; every other path is the proxy. */
+function routeOf(c: Context): string {
+  return ROUTES[new URL(c.req.url).pathname] ?? 'proxy';
 }
 
 /** Runs `auth` except on `PUBLIC_PATHS` (and when there is no origin, which answers 404). */

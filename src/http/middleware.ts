@@ -31,6 +31,8 @@ export type EdgeAuthEnv = { Bindings: Env; Variables: EdgeAuthVariables };
 export interface EdgeAuthOptions {
   /** Where the services come from; default: built once per isolate from `c.env`. */
   services?: EdgeAuthServices | ((c: Context) => EdgeAuthServices);
+  /** Where `createApp` writes its one JSON line per request; default `console.log`. */
+  log?: (line: string) => void;
 }
 
 /**

@@ -36,6 +36,13 @@ export class ServerTiming {
     else this.entries.push({ name, desc });
   }
 
+  /** Each timed stage in ms, one decimal (for the log line). */
+  durations(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const e of this.entries) if (e.dur !== undefined) out[e.name] = Math.round(e.dur * 10) / 10;
+    return out;
+  }
+
   header(): string {
     return this.entries
       .map((e) => {

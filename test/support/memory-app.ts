@@ -66,7 +66,8 @@ export function memoryApp(envOverrides: Partial<Env> = {}) {
     sessions,
   });
   const services = assembleServices(config, { cache, store, now, log: () => {} });
-  const app = createApp({ services });
+  const logLines: string[] = [];
+  const app = createApp({ services, log: (line) => logLines.push(line) });
   const pending: Promise<unknown>[] = [];
   const ctx = {
     waitUntil: (p: Promise<unknown>) => void pending.push(p),
@@ -77,6 +78,8 @@ export function memoryApp(envOverrides: Partial<Env> = {}) {
   return {
     app,
     services,
+    /** The JSON request log lines the app wrote. */
+    logLines,
     cache,
     store,
     clock,

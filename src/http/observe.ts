@@ -1,0 +1,66 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { timingOf } from './middleware';
+
+/** The fields of the one log line written per request. Never a token, a secret or a URL. */
+export interface RequestLogLine {
+  msg: 'request';
+  method: string;
+  /** Which endpoint answered; the path itself is not logged (origins put secrets in paths). */
+  route: string;
+  status: number;
+  outcome: 'authenticated' | 'public' | 'unauthenticated' | 'unavailable' | 'refused' | 'ok';
+  served?: string;
+  touch?: string;
+  /** The error code of an error answer (`invalid_token`, `dependency_unavailable`, …). */
+  error?: string;
+  /** Milliseconds per stage, as in `Server-Timing`. */
+  durations: Record<string, number>;
+}
+
+/**
+ * Times the request, adds `Server-Timing` to the answer and writes one
+ * structured JSON log line per request (`log`, default `console.log`).
+ *
+ * @example
+ * app.use('*', observe({ route: (c) => 'proxy' }));
+ */
+export function observe(options: {
+  route: (c: Context) => string;
+  log?: (line: string) => void;
+}): MiddlewareHandler {
+  const log = options.log ?? console.log;
+  return async (c, next) => {
+    const timing = timingOf(c);
+    const start = performance.now();
+    await next();
+    timing.add('total', performance.now() - start);
+    c.res.headers.append('Server-Timing', timing.header());
+    const trace = c.get('authTrace');
+    const line: RequestLogLine = {
+      msg: 'request',
+      method: c.req.method,
+      route: options.route(c),
+      status: c.res.status,
+      outcome: outcomeOf(c, c.res.status),
+      ...(trace ? { served: trace.served, touch: trace.touch } : {}),
+      ...(c.error ? { error: errorCode(c.error) } : {}),
+      durations: timing.durations(),
+    };
+    log(JSON.stringify(line));
+  };
+}
+
+function outcomeOf(c: Context, status: number): RequestLogLine['outcome'] {
+  if (status === 401) return 'unauthenticated';
+  if (status === 503) return 'unavailable';
+  if (status >= 400 && c.error) return 'refused';
+  if (c.get('session')) return 'authenticated';
+  return c.get('authTrace') ? 'ok' : 'public';
+}
+
+function errorCode(err: Error): string {
+  const source = err instanceof HTTPException && err.cause instanceof Error ? err.cause : err;
+  const code = (source as { code?: unknown }).code;
+  return typeof code === 'string' ? code : 'internal_error';
+}

@@ -28,9 +28,13 @@ export interface Env {
 
   ORIGIN_URL?: string;
   PUBLIC_PATHS?: string;
+  CORS_PREFLIGHT?: string;
 
   ASSERTION_SIGNING_KEY?: string;
   ASSERTION_ISSUER?: string;
   ASSERTION_AUDIENCE?: string;
   ASSERTION_TTL_SECONDS?: string;
+
+  /** Optional Workers Analytics Engine dataset: one data point per request. */
+  ANALYTICS?: AnalyticsEngineDataset;
 }

@@ -25,7 +25,12 @@ export interface Config {
     /** Per-isolate cache; its TTL never exceeds `cacheTtlSeconds`. */
     l1: { ttlSeconds: number; maxEntries: number };
   };
-  origin: { url: URL | undefined; publicPaths: string[] };
+  origin: {
+    url: URL | undefined;
+    publicPaths: string[];
+    /** `pass`: CORS preflights go to the origin unauthenticated (no identity headers). */
+    corsPreflight: 'authenticate' | 'pass';
+  };
   /** Signed identity assertions for the origin; `undefined` when not configured. */
   assertion: AssertionKey | undefined;
 }
@@ -107,6 +112,9 @@ export function parseConfig(env: Env): Config {
 
   const originUrl = url('ORIGIN_URL', read('ORIGIN_URL'), ['https:', 'http:']);
   const publicPaths = parsePublicPaths(read('PUBLIC_PATHS'), problems);
+  const corsPreflight = read('CORS_PREFLIGHT') ?? 'authenticate';
+  if (corsPreflight !== 'authenticate' && corsPreflight !== 'pass')
+    problems.push('CORS_PREFLIGHT must be "authenticate" or "pass"');
   const assertion = parseAssertionKey(read, integer, originUrl, problems);
 
   const config: Config = {
@@ -137,7 +145,11 @@ export function parseConfig(env: Env): Config {
         maxEntries: integer('L1_CACHE_MAX_ENTRIES', 10_000, 1, 1_000_000),
       },
     },
-    origin: { url: originUrl, publicPaths },
+    origin: {
+      url: originUrl,
+      publicPaths,
+      corsPreflight: corsPreflight === 'pass' ? 'pass' : 'authenticate',
+    },
     assertion,
   };
   if (problems.length > 0) throw new ConfigError(problems);

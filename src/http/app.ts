@@ -120,9 +120,23 @@ function unlessPublic(
   };
 }
 
-/** Matched on the normalised pathname: the exact path the origin receives. */
+/**
+ * Forwarded without authentication and without identity: public paths, and
+ * with `CORS_PREFLIGHT=pass` the CORS preflights (browsers send them without
+ * credentials, so authenticating them would block every cross-origin call).
+ * Public paths are matched on the normalised pathname the origin receives.
+ */
 function isPublicRequest(services: EdgeAuthServices, c: Context): boolean {
-  return services.isPublic(new URL(c.req.url).pathname);
+  return services.isPublic(new URL(c.req.url).pathname) || isPassedPreflight(services, c);
+}
+
+function isPassedPreflight(services: EdgeAuthServices, c: Context): boolean {
+  return (
+    services.config.origin.corsPreflight === 'pass' &&
+    c.req.method === 'OPTIONS' &&
+    c.req.header('Origin') !== undefined &&
+    c.req.header('Access-Control-Request-Method') !== undefined
+  );
 }
 
 /**

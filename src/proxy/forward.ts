@@ -14,12 +14,15 @@ const HOP_BY_HOP = [
   'upgrade',
 ];
 
+const UPGRADE_HEADERS = new Set(['upgrade', 'connection']);
+
 /**
  * Relays a request to the origin: same method, path, query, headers and
  * streamed body, minus every client-supplied header only edge-auth may set
  * (`X-Auth-*`, `X-Forwarded-*`, `Forwarded`, `X-Real-IP`, in any spelling),
  * plus `identity` (the identity headers) when the request was authenticated. Redirects
- * are passed back to the client, not followed, and the edge cache never
+ * are passed back to the client, not followed, a WebSocket upgrade's `101`
+ * comes back with its socket, bodies stream both ways without buffering, and the edge cache never
  * stores an authenticated answer (it was made for one user).
  *
  * @example
@@ -36,7 +39,9 @@ export async function forward(
   target.search = incoming.search;
 
   const headers = new Headers(request.headers);
-  for (const name of HOP_BY_HOP) headers.delete(name);
+  // A WebSocket upgrade keeps its Upgrade and Connection headers: the origin must see the handshake.
+  const websocket = request.headers.get('Upgrade')?.toLowerCase() === 'websocket';
+  for (const name of HOP_BY_HOP) if (!(websocket && UPGRADE_HEADERS.has(name))) headers.delete(name);
   headers.delete('host');
   stripReservedHeaders(headers);
   headers.set('X-Forwarded-Host', incoming.host);
@@ -59,6 +64,10 @@ export async function forward(
     response = await fetch(target, init);
   } catch (err) {
     throw new OriginError({ cause: err });
+  }
+  if (response.status === 101 && response.webSocket) {
+    // The origin accepted the upgrade: hand its socket to the client as it is.
+    return new Response(null, { status: 101, headers: response.headers, webSocket: response.webSocket });
   }
   // Re-wrap so headers (Server-Timing) can be added; the body still streams.
   return new Response(response.body, response);

@@ -1,14 +1,15 @@
 // Local Neon-compatible SQL-over-HTTP server: `neon()` from
 // @neondatabase/serverless talks to it unchanged (via neonConfig.fetchEndpoint)
 // and it runs each statement on a real PostgreSQL with the extended protocol,
-// returning Postgres's text output. Adds statement counters and injectable
-// latency so tests can assert how many UPDATEs the Worker sends.
+// returning Postgres's text output. Adds statement counters, injectable
+// latency so tests can assert how many UPDATEs the Worker sends, and
+// injectable faults (down, SQL errors, HTTP 500) for outage tests.
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import pg, { type CustomTypesConfig, type QueryArrayConfig } from 'pg';
+import { createFaultSwitch, type FaultMode, type FaultOptions, faultedStat } from '../faults';
 import {
   BodyTooLargeError,
   checkLatency,
-  closeServer,
   handleControl,
   listen,
   parseJson,
@@ -31,15 +32,35 @@ import {
 
 /** Counters served at `GET /__stats`. */
 export interface NeonStats {
-  /** HTTP requests to /sql (round trips). */
+  /** HTTP requests to /sql (round trips), faulted ones included. */
   requests: number;
   /** User statements received, single or inside transactions (not the server's own BEGIN/COMMIT). */
   queries: number;
   /** Transaction (batch) requests. */
   transactions: number;
-  /** User statements by first keyword, e.g. `{ SELECT: 2, UPDATE: 1 }`. */
+  /** User statements by first keyword, e.g. `{ SELECT: 2, UPDATE: 1 }` (never those a fault answered). */
   statements: Record<string, number>;
+  /**
+   * Requests answered by an injected fault (cut, SQL error, 500) instead of being run;
+   * absent until a fault has answered one (healthy stats keep their shape).
+   */
+  faulted?: number;
 }
+
+/** The outages `setFault` can inject (Neon has no rate-limit answer); see dev/faults.ts. */
+export type NeonFaultMode = Exclude<FaultMode, 'throttle'>;
+
+const FAULT_MODES: readonly NeonFaultMode[] = ['none', 'down', 'error', 'http500'];
+
+/**
+ * What every statement gets in 'error' mode: Postgres's answer when the server
+ * is shutting down (SQLSTATE 57P01), in Neon's HTTP 400 error shape.
+ */
+export const INJECTED_ERROR_BODY = {
+  message: 'terminating connection due to administrator command',
+  code: '57P01',
+  severity: 'FATAL',
+} as const;
 
 /** A running local Neon server. */
 export interface NeonServer {
@@ -52,6 +73,13 @@ export interface NeonServer {
   resetStats(): void;
   /** Delay added to every /sql request before it is answered. */
   setLatency(ms: number): void;
+  /**
+   * Injects an outage ('none' restores, on the same port). Also `POST /__fault {"mode", "forMs"?}`.
+   * @example await neonLocal.setFault('down'); … await neonLocal.setFault('none');
+   */
+  setFault(mode: NeonFaultMode, options?: FaultOptions): Promise<void>;
+  /** The fault now in force. */
+  fault(): NeonFaultMode;
   close(): Promise<void>;
 }
 
@@ -120,7 +148,13 @@ export async function startNeonServer(opts: NeonServerOptions): Promise<NeonServ
   async function handleSql(req: IncomingMessage, res: ServerResponse): Promise<void> {
     counts.requests++;
     await sleep(latencyMs);
+    if (faults.intercept(req, res)) return;
     const body = parseJson(await readBody(req));
+    if (faults.mode() === 'error') {
+      faults.count();
+      sendJson(res, 400, INJECTED_ERROR_BODY);
+      return;
+    }
     if (body === undefined) throw new BadRequest('request body is not valid JSON');
     const request = parseSqlRequest(body);
     const pool = pools.get(parseTarget(req.headers));
@@ -136,6 +170,7 @@ export async function startNeonServer(opts: NeonServerOptions): Promise<NeonServ
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://local').pathname;
+    if (await faults.handleControl(req, res, path)) return;
     if (await handleControl(req, res, path, server)) return;
     if (req.method !== 'POST' || path !== '/sql') {
       sendJson(res, 404, { message: `no route ${req.method} ${path} (use POST /sql)` });
@@ -160,23 +195,27 @@ export async function startNeonServer(opts: NeonServerOptions): Promise<NeonServ
   const host = opts.host ?? '127.0.0.1';
   const port = await listen(http, host, opts.port ?? 0);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const faults = createFaultSwitch(http, { host, port, modes: FAULT_MODES });
 
   const server: NeonServer = {
     url,
     endpoint: `${url}/sql`,
     port,
-    stats: () => ({ ...counts, statements: statements.snapshot() }),
+    stats: () => ({ ...counts, statements: statements.snapshot(), ...faultedStat(faults.faulted()) }),
     resetStats() {
       counts.requests = 0;
       counts.queries = 0;
       counts.transactions = 0;
       statements.reset();
+      faults.resetCount();
     },
     setLatency(ms) {
       latencyMs = checkLatency(ms);
     },
+    setFault: (mode, options) => faults.set(mode, options),
+    fault: () => faults.mode(),
     async close() {
-      await closeServer(http);
+      await faults.close();
       await pools.close();
     },
   };

@@ -1,13 +1,15 @@
 // Local Upstash-compatible REST server: the `@upstash/redis` client talks to
 // it unchanged, and it relays commands to a real Redis (or, as a development
 // fallback only, to the in-memory engine). Adds round-trip counters and
-// injectable latency so tests and benchmarks can see what the Worker costs.
+// injectable latency so tests and benchmarks can see what the Worker costs,
+// and injectable faults (down, errors, HTTP 500, rate limiting) so tests can
+// see what it does when Upstash misbehaves.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createFaultSwitch, type FaultMode, type FaultOptions, faultedStat } from '../faults';
 import {
   BodyTooLargeError,
   checkLatency,
-  closeServer,
   handleControl,
   listen,
   parseJson,
@@ -23,12 +25,27 @@ import { refusal, toArgs, toEntry } from './wire';
 
 /** Counters served at `GET /__stats`. One HTTP request is one round trip. */
 export interface UpstashStats {
+  /** Command requests that reached the server, faulted ones included. */
   requests: number;
   pipelines: number;
   transactions: number;
-  /** Executed commands by upper-case name, e.g. `{ GET: 3, EVALSHA: 1 }`. */
+  /** Executed commands by upper-case name, e.g. `{ GET: 3, EVALSHA: 1 }` (never those a fault answered). */
   commands: Record<string, number>;
+  /**
+   * Requests answered by an injected fault (cut, error, 500, 429) instead of being run;
+   * absent until a fault has answered one (healthy stats keep their shape).
+   */
+  faulted?: number;
 }
+
+/** The outages `setFault` can inject; see `FaultMode` in dev/faults.ts. */
+export type UpstashFaultMode = FaultMode;
+
+/** What Upstash answers (HTTP 429) when a database is over its request limit. */
+export const THROTTLE_ERROR = 'ERR max requests limit exceeded. Limit: 10000, Usage: 10000';
+
+/** What every command gets in 'error' mode. */
+export const INJECTED_ERROR = 'ERR injected';
 
 /** A running local Upstash server. */
 export interface UpstashServer {
@@ -41,6 +58,13 @@ export interface UpstashServer {
   resetStats(): void;
   /** Delay added to every command request before it is answered. */
   setLatency(ms: number): void;
+  /**
+   * Injects an outage ('none' restores, on the same port). Also `POST /__fault {"mode", "forMs"?}`.
+   * @example await upstash.setFault('throttle'); … await upstash.setFault('none');
+   */
+  setFault(mode: UpstashFaultMode, options?: FaultOptions): Promise<void>;
+  /** The fault now in force. */
+  fault(): UpstashFaultMode;
   close(): Promise<void>;
 }
 
@@ -67,6 +91,8 @@ export interface UpstashServerOptions {
 }
 
 type Outcome = { status: number; body: unknown };
+
+const FAULT_MODES: readonly UpstashFaultMode[] = ['none', 'down', 'error', 'http500', 'throttle'];
 
 const bad = (error: string, status = 400): Outcome => ({ status, body: { error } });
 
@@ -145,14 +171,17 @@ export async function startUpstashServer(opts: UpstashServerOptions): Promise<Up
   }
 
   async function dispatch(req: IncomingMessage, path: string): Promise<Outcome> {
-    counts.requests++;
-    if (path === '/pipeline') counts.pipelines++;
-    if (path === '/multi-exec') counts.transactions++;
-    await sleep(latencyMs);
     if (!tokenMatches(req.headers.authorization, token)) return bad('Unauthorized', 401);
     const body = parseJson(await readBody(req));
     if (body === undefined) return bad('ERR failed to parse the request body as JSON');
     const base64 = String(req.headers['upstash-encoding']).toLowerCase() === 'base64';
+    if (faults.mode() === 'error') {
+      faults.count();
+      // A pipeline answers per command, as Redis would if every command failed.
+      if (path === '/pipeline' && Array.isArray(body))
+        return { status: 200, body: body.map(() => ({ error: INJECTED_ERROR })) };
+      return bad(INJECTED_ERROR);
+    }
     if (path === '/pipeline') return runPipeline(body, base64);
     if (path === '/multi-exec') return runTransaction(body, base64);
     return runOne(body, base64);
@@ -160,11 +189,23 @@ export async function startUpstashServer(opts: UpstashServerOptions): Promise<Up
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://local').pathname;
+    if (await faults.handleControl(req, res, path)) return;
     if (await handleControl(req, res, path, server)) return;
     if (req.method !== 'POST' || !['/', '/pipeline', '/multi-exec'].includes(path)) {
       sendJson(res, 404, {
         error: `ERR no route ${req.method} ${path} (use POST /, /pipeline or /multi-exec)`,
       });
+      return;
+    }
+    counts.requests++;
+    if (path === '/pipeline') counts.pipelines++;
+    if (path === '/multi-exec') counts.transactions++;
+    await sleep(latencyMs);
+    // Faults at the front door come before the token check, as a gateway's would.
+    if (faults.intercept(req, res)) return;
+    if (faults.mode() === 'throttle') {
+      faults.count();
+      sendJson(res, 429, { error: THROTTLE_ERROR });
       return;
     }
     const { status, body } = await dispatch(req, path);
@@ -185,23 +226,27 @@ export async function startUpstashServer(opts: UpstashServerOptions): Promise<Up
   });
   const host = opts.host ?? '127.0.0.1';
   const port = await listen(http, host, opts.port ?? 0);
+  const faults = createFaultSwitch(http, { host, port, modes: FAULT_MODES });
 
   const server: UpstashServer = {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     kind: engine.kind,
-    stats: () => ({ ...counts, commands: commands.snapshot() }),
+    stats: () => ({ ...counts, commands: commands.snapshot(), ...faultedStat(faults.faulted()) }),
     resetStats() {
       counts.requests = 0;
       counts.pipelines = 0;
       counts.transactions = 0;
       commands.reset();
+      faults.resetCount();
     },
     setLatency(ms) {
       latencyMs = checkLatency(ms);
     },
+    setFault: (mode, options) => faults.set(mode, options),
+    fault: () => faults.mode(),
     async close() {
-      await closeServer(http);
+      await faults.close();
       if (ownsEngine) await engine.close();
     },
   };

@@ -1,7 +1,8 @@
 import { createLocalJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import type { Config } from '../config';
 import { AuthError, DependencyError } from '../errors';
-import { remoteKeys } from './remote-keys';
+import { cacheApiKeySetStore } from './key-set-store';
+import { JWKS_CACHE_MAX_AGE_MS, remoteKeys } from './remote-keys';
 
 /** The claims edge-auth relies on, checked for presence and type. */
 export interface Claims {
@@ -81,7 +82,9 @@ function keyResolver(
   if (source.kind === 'jwks') {
     return createLocalJWKSet(source.jwks as Parameters<typeof createLocalJWKSet>[0]);
   }
-  if (source.kind === 'remote') return remoteKeys(source.url, deps);
+  if (source.kind === 'remote') {
+    return remoteKeys(source.url, { ...deps, store: cacheApiKeySetStore(source.url, JWKS_CACHE_MAX_AGE_MS) });
+  }
 
   const secret = new TextEncoder().encode(source.secret);
   // Imported CryptoKeys are cached as values (not promises) so no request

@@ -427,6 +427,30 @@ describe('edge-auth HTTP surface (in-memory adapters)', () => {
     }
   });
 
+  it('writes one Analytics Engine data point per request when the ANALYTICS binding exists', async () => {
+    const t = memoryApp();
+    const token = await t.login('u1', 's1');
+    const points: AnalyticsEngineDataPoint[] = [];
+    const env = { ANALYTICS: { writeDataPoint: (p: AnalyticsEngineDataPoint) => void points.push(p) } };
+    await t.app.request('/auth/session', bearer(token), env, t.ctx);
+    await t.app.request('/auth/session', bearer(token), env, t.ctx);
+    await t.app.request('/auth/session', {}, env, t.ctx);
+    expect(points.map((p) => [p.indexes, p.blobs, p.doubles?.[0]])).toEqual([
+      [['session'], ['authenticated', 'miss', 'claim', '', 'GET'], 200],
+      [['session'], ['authenticated', 'l1', 'marked', '', 'GET'], 200],
+      [['session'], ['unauthenticated', '', '', 'missing_token', 'GET'], 401],
+    ]);
+    expect(points[0]!.doubles).toHaveLength(6);
+    const failing = {
+      ANALYTICS: {
+        writeDataPoint: () => {
+          throw new Error('full');
+        },
+      },
+    };
+    expect((await t.app.request('/auth/session', bearer(token), failing, t.ctx)).status).toBe(200);
+  });
+
   it('GET /healthz answers 200 without touching any dependency', async () => {
     const t = memoryApp();
     t.cache.failing = true;

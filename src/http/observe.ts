@@ -48,7 +48,29 @@ export function observe(options: {
       durations: timing.durations(),
     };
     log(JSON.stringify(line));
+    count(c, line);
   };
+}
+
+/**
+ * One Workers Analytics Engine data point per request when the `ANALYTICS`
+ * binding exists. Layout (also in README): index = route; blobs = outcome,
+ * served, touch, error, method; doubles = status, total, token, cache, db,
+ * origin (ms). Counting must never fail a request.
+ */
+function count(c: Context, line: RequestLogLine): void {
+  const dataset = (c.env as { ANALYTICS?: AnalyticsEngineDataset } | undefined)?.ANALYTICS;
+  if (!dataset) return;
+  const d = line.durations;
+  try {
+    dataset.writeDataPoint({
+      indexes: [line.route],
+      blobs: [line.outcome, line.served ?? '', line.touch ?? '', line.error ?? '', line.method],
+      doubles: [line.status, d.total ?? 0, d.token ?? 0, d.cache ?? 0, d.db ?? 0, d.origin ?? 0],
+    });
+  } catch {
+    // A full or misconfigured dataset loses a data point, never a request.
+  }
 }
 
 function outcomeOf(c: Context, status: number): RequestLogLine['outcome'] {

@@ -84,6 +84,8 @@ export function memoryApp(envOverrides: Partial<Env> = {}) {
     store,
     clock,
     config,
+    /** The execution context whose `waitUntil` work `settle()` awaits. */
+    ctx,
     request: (path: string, init: RequestInit = {}) => app.request(path, init, {}, ctx),
     /** Waits for all background work (cache writes, touches), including work it schedules. */
     async settle() {

@@ -1,6 +1,7 @@
 // An independent record of last_login writes: a trigger on `users` logs every
-// row whose last_login was updated, in commit-visible order. Tests and the
-// benchmark count writes with it without trusting the Worker or the servers.
+// row whose last_login was updated, in commit-visible order, with the value it
+// replaced. Tests and the benchmarks count writes with it, and check that
+// last_login only moves forward, without trusting the Worker or the servers.
 import type pg from 'pg';
 
 // Idempotent, so a kept database (npm run dev) can install it on every start.
@@ -11,8 +12,13 @@ CREATE TABLE IF NOT EXISTS last_login_writes (
   value timestamptz,
   written_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
+-- Added later: a kept database has the table without it.
+ALTER TABLE last_login_writes ADD COLUMN IF NOT EXISTS old_value timestamptz;
 CREATE OR REPLACE FUNCTION record_last_login_write() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN INSERT INTO last_login_writes (user_id, value) VALUES (NEW.id, NEW.last_login); RETURN NEW; END $$;
+BEGIN
+  INSERT INTO last_login_writes (user_id, old_value, value) VALUES (NEW.id, OLD.last_login, NEW.last_login);
+  RETURN NEW;
+END $$;
 DROP TRIGGER IF EXISTS users_last_login_write ON users;
 CREATE TRIGGER users_last_login_write AFTER UPDATE OF last_login ON users
   FOR EACH ROW EXECUTE FUNCTION record_last_login_write();`;
@@ -24,6 +30,8 @@ export interface WriteLogEntry {
   userId: string;
   /** The last_login the UPDATE wrote. */
   value: Date | null;
+  /** The last_login it replaced (null for a user's first login). */
+  oldValue: Date | null;
   /** When the UPDATE ran, by the database's clock, in ms since the epoch (sub-ms precision). */
   writtenAtMs: number;
 }
@@ -61,12 +69,24 @@ export async function installWriteLog(pool: pg.Pool): Promise<WriteLog> {
     },
     position: () => number('SELECT coalesce(max(seq), 0) AS n FROM last_login_writes'),
     async entries({ after = 0, users } = {}) {
-      const { rows } = await pool.query<{ seq: string; user_id: string; value: Date | null; ms: number }>(
-        `SELECT seq, user_id, value, extract(epoch FROM written_at)::float8 * 1000 AS ms
+      const { rows } = await pool.query<{
+        seq: string;
+        user_id: string;
+        value: Date | null;
+        old_value: Date | null;
+        ms: number;
+      }>(
+        `SELECT seq, user_id, value, old_value, extract(epoch FROM written_at)::float8 * 1000 AS ms
          FROM last_login_writes WHERE seq > $1 AND ($2::text[] IS NULL OR user_id = ANY($2)) ORDER BY seq`,
         [after, users ?? null],
       );
-      return rows.map((r) => ({ seq: Number(r.seq), userId: r.user_id, value: r.value, writtenAtMs: r.ms }));
+      return rows.map((r) => ({
+        seq: Number(r.seq),
+        userId: r.user_id,
+        value: r.value,
+        oldValue: r.old_value,
+        writtenAtMs: r.ms,
+      }));
     },
   };
 }

@@ -45,5 +45,6 @@ export function createCoalescer<T>(options: { waitMs: number }) {
 async function boundedWait(signal: Promise<void>, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([signal, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-  clearTimeout(timer);
+  // Workers' clearTimeout takes `number | null`, Node's takes `undefined`: pass only a real id.
+  if (timer !== undefined) clearTimeout(timer);
 }

@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import type { Readable } from 'node:stream';
 import { Redis } from '@upstash/redis';
 import { Miniflare } from 'miniflare';
 import { inject } from 'vitest';
@@ -54,8 +55,16 @@ export async function startStack() {
       >;
     },
     /** A Worker isolate in workerd (each instance is its own isolate, like another edge location). */
-    async worker(overrides: Partial<Env> = {}) {
+    worker(overrides: Partial<Env> = {}) {
+      return stack.workerWith(overrides, {});
+    },
+    /** `worker()` with Miniflare options of the test's own, e.g. `handleRuntimeStdio` (test/support/logs.ts). */
+    async workerWith(
+      overrides: Partial<Env>,
+      options: { handleRuntimeStdio?: (stdout: Readable, stderr: Readable) => unknown },
+    ) {
       const mf = new Miniflare({
+        ...options,
         modules: true,
         scriptPath: inject('workerScript'),
         // The bundle lives in a temp dir; module paths are resolved from there.

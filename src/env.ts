@@ -8,6 +8,12 @@ export interface Env {
   UPSTASH_REDIS_REST_TOKEN?: string;
   DATABASE_URL?: string;
   NEON_FETCH_ENDPOINT?: string;
+  /** The users table, `table` or `schema.table` (default `users`); e.g. `auth_user` for Django. */
+  USERS_TABLE?: string;
+  /** Type of that table's `id` primary key: `text` (default), `integer` or `bigint` (Django: `integer`). */
+  USER_ID_TYPE?: string;
+  /** The timestamp column the touch writes (default `last_login`); e.g. `last_seen`. */
+  TOUCH_COLUMN?: string;
 
   JWT_SECRET?: string;
   JWT_PUBLIC_JWKS?: string;

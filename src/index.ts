@@ -40,6 +40,13 @@ export {
   type TouchDecision,
 } from './session/authenticator';
 export {
+  type IssuedSession,
+  type IssueSessionOptions,
+  issueSession,
+  type SigningKey,
+  type SqlRunner,
+} from './session/issue';
+export {
   createMemorySessionCache,
   type MemoryKey,
   type MemorySessionCacheOptions,

@@ -62,7 +62,11 @@ export function buildServices(config: Config): EdgeAuthServices {
   });
   return assembleServices(config, {
     cache: createUpstashSessionCache({ redis, prefix: config.redis.keyPrefix }),
-    store: createNeonSessionStore({ sql: neon(config.database.url), timeoutMs: config.database.timeoutMs }),
+    store: createNeonSessionStore({
+      sql: neon(config.database.url),
+      timeoutMs: config.database.timeoutMs,
+      users: config.database.users,
+    }),
   });
 }
 

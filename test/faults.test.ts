@@ -335,9 +335,17 @@ describe('dependency faults in workerd', () => {
       );
       expect(statements()).toEqual({ UPDATE: 1 });
       // Still at most once per interval: another isolate finds the marker set and writes nothing.
+      // (The decision is taken before answering: 'marked' means nothing was scheduled.)
       const another = await book.worker(stack);
       expect((await another.fetch('/auth/session', bearer(token))).status).toBe(200);
       expect(await worker.fetch('/auth/session', bearer(token)).then((r) => r.status)).toBe(200);
+      await lineWhere(another, { status: 200, served: 'hit', touch: 'marked' });
+      expect(another.logs.requests().map((l) => l.touch)).toEqual(['marked']);
+      const decisions = await eventually(
+        async () => worker.logs.requests().map((l) => l.touch),
+        (touches) => touches.length === 3,
+      );
+      expect(decisions).toEqual(['claim', 'claim', 'marked']);
       expect(statements()).toEqual({ UPDATE: 1 });
       expect(await stack.writes(userId)).toBe(2);
     });

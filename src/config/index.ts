@@ -2,6 +2,7 @@ import type { Env } from '../env';
 import { ConfigError } from '../errors';
 
 import { type AssertionKey, parseAssertionKey } from './assertion';
+import { parseUsersTable, type UsersTableConfig } from './database';
 import { checkSecretStrength, type KeySource, parseAlgorithms, parseKeySource } from './keys';
 import { secureUrl } from './urls';
 
@@ -9,7 +10,13 @@ export type { JsonWebKeyLike, KeySource } from './keys';
 
 export interface Config {
   redis: { url: string; token: string; keyPrefix: string; timeoutMs: number };
-  database: { url: string; fetchEndpoint: string | undefined; timeoutMs: number };
+  database: {
+    url: string;
+    fetchEndpoint: string | undefined;
+    timeoutMs: number;
+    /** The users table edge-auth reads and touches (`USERS_TABLE`, `USER_ID_TYPE`, `TOUCH_COLUMN`). */
+    users: UsersTableConfig;
+  };
   token: {
     keys: KeySource;
     /** `undefined` means "the keys' own algorithms" (JWKS sources only). */
@@ -93,6 +100,7 @@ export function parseConfig(env: Env): Config {
   }
   const fetchEndpoint = read('NEON_FETCH_ENDPOINT');
   secureUrl('NEON_FETCH_ENDPOINT', fetchEndpoint, problems);
+  const users = parseUsersTable(read, problems);
 
   const keys = parseKeySource(read, problems);
   const algorithms = parseAlgorithms(read('JWT_ALGORITHMS'), keys, problems);
@@ -128,6 +136,7 @@ export function parseConfig(env: Env): Config {
       url: databaseUrl,
       fetchEndpoint,
       timeoutMs: integer('DATABASE_TIMEOUT_MS', 3000, 50, 60_000),
+      users,
     },
     token: {
       keys: keys ?? { kind: 'secret', secret: '' },

@@ -1,25 +1,24 @@
 import type { NeonQueryFunction } from '@neondatabase/serverless';
+import type { UsersTableConfig } from '../config/database';
+import { isUserIdOf, sessionSql } from './sql';
 import type { SessionStore, StoredSession } from './types';
 
 type Sql = NeonQueryFunction<false, false>;
 
-/** One SELECT: the session joined with its user, with the remaining life measured by the database's clock. */
-export const LOAD_SESSION_SQL = `SELECT s.id, s.user_id, s.data, s.revoked_at IS NOT NULL AS revoked,
-  (extract(epoch FROM (s.expires_at - now())) * 1000)::float8 AS remaining_ms,
-  u.username, u.email, u.first_name, u.last_name, u.is_staff, u.is_active, u.is_superuser
-FROM sessions s JOIN users u ON u.id = s.user_id
-WHERE s.id = $1`;
+/** Options for `createNeonSessionStore`. */
+export interface NeonSessionStoreOptions {
+  sql: Sql;
+  /** Bounds every query; a query that times out rejects (the caller answers 503). */
+  timeoutMs: number;
+  /** The users table (`USERS_TABLE`, `USER_ID_TYPE`, `TOUCH_COLUMN`); default edge-auth's own `users`. */
+  users?: UsersTableConfig;
+}
 
-/**
- * The touch: one statement, no transaction, no read before it. The WHERE
- * clause keeps last_login monotonic and makes a repeated touch a no-op even
- * when the Redis marker is lost.
- */
-export const TOUCH_SQL =
-  'UPDATE users SET last_login = now() WHERE id = $1 AND (last_login IS NULL OR last_login < now() - make_interval(secs => $2))';
-
-export const REVOKE_SQL =
-  'UPDATE sessions SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now()';
+/** The Neon store, plus the id check it applies before any statement that compares user ids. */
+export type NeonSessionStore = SessionStore & {
+  /** Whether `userId` (a token's `sub`) can be an id of the users table's type. */
+  isUserId(userId: string): boolean;
+};
 
 interface SessionRow {
   id: string;
@@ -37,19 +36,30 @@ interface SessionRow {
 }
 
 /**
- * `SessionStore` on Neon's SQL-over-HTTP driver. `timeoutMs` bounds every
+ * `SessionStore` on Neon's SQL-over-HTTP driver, for edge-auth's own `users`
+ * table or an existing one (Django's `auth_user`). `timeoutMs` bounds every
  * query; a query that times out rejects and the caller answers 503.
  *
  * @example
- * const store = createNeonSessionStore({ sql: neon(env.DATABASE_URL), timeoutMs: 3000 });
+ * const store = createNeonSessionStore({
+ *   sql: neon(env.DATABASE_URL),
+ *   timeoutMs: 3000,
+ *   users: { table: 'auth_user', idType: 'integer', touchColumn: 'last_login' },
+ * });
  */
-export function createNeonSessionStore(options: { sql: Sql; timeoutMs: number }): SessionStore {
+export function createNeonSessionStore(options: NeonSessionStoreOptions): NeonSessionStore {
   const { sql, timeoutMs } = options;
+  const statements = sessionSql(options.users);
+  // A user id that is not of the column's type names no user: answered here
+  // without a statement, never sent to fail a cast (which would read as an outage).
+  const isUserId = (id: string) => isUserIdOf(options.users?.idType ?? 'text', id);
   const opts = () => ({ fetchOptions: { signal: AbortSignal.timeout(timeoutMs) } });
 
   return {
+    isUserId,
+
     async load(sid): Promise<StoredSession | null> {
-      const rows = (await sql.query(LOAD_SESSION_SQL, [sid], opts())) as SessionRow[];
+      const rows = (await sql.query(statements.load, [sid], opts())) as SessionRow[];
       const row = rows[0];
       if (!row) return null;
       return {
@@ -70,12 +80,17 @@ export function createNeonSessionStore(options: { sql: Sql; timeoutMs: number })
     },
 
     async touch(userId, intervalSeconds) {
-      const result = await sql.query(TOUCH_SQL, [userId, intervalSeconds], { ...opts(), fullResults: true });
+      if (!isUserId(userId)) return false;
+      const result = await sql.query(statements.touch, [userId, intervalSeconds], {
+        ...opts(),
+        fullResults: true,
+      });
       return result.rowCount === 1;
     },
 
     async revoke(sid, userId) {
-      const result = await sql.query(REVOKE_SQL, [sid, userId], { ...opts(), fullResults: true });
+      if (!isUserId(userId)) return false;
+      const result = await sql.query(statements.revoke, [sid, userId], { ...opts(), fullResults: true });
       return result.rowCount === 1;
     },
 

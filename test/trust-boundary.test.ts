@@ -159,19 +159,27 @@ describe('trust boundary in workerd', () => {
   });
 
   describe('revocation wins every race', () => {
-    it('a write-back held until after logout does not revive the session, in any isolate', async () => {
+    /**
+     * A first request loads the session from the database; its write-back of
+     * the live entry is held at a relay in front of the Upstash server. No L1
+     * here: these tests are about the shared cache (the L1 bound has its own).
+     */
+    async function loadWithHeldWriteBack(name: string) {
       const gate = await startGate(stack.upstash.url);
+      const held = await stack.worker({ UPSTASH_REDIS_REST_URL: gate.url, L1_CACHE_TTL_SECONDS: '0' });
+      await stack.user(`u-${name}`);
+      const token = await stack.session(`s-${name}`, `u-${name}`);
+      const key = `${stack.prefix}session:s-${name}`;
+      const writeBack = gate.hold((body) => body.includes(`["set","${key}"`));
+      expect((await held.fetch('/auth/session', bearer(token))).status).toBe(200);
+      await writeBack.arrived;
+      return { gate, held, token, key, writeBack };
+    }
+
+    it('a write-back held until after logout does not revive the session, in any isolate', async () => {
+      const { gate, held, token, key, writeBack } = await loadWithHeldWriteBack('race');
       try {
-        // No L1: this test is about the shared cache (the L1 bound has its own test).
-        const held = await stack.worker({ UPSTASH_REDIS_REST_URL: gate.url, L1_CACHE_TTL_SECONDS: '0' });
         const other = await stack.worker({ L1_CACHE_TTL_SECONDS: '0' });
-        await stack.user('u-race');
-        const token = await stack.session('s-race', 'u-race');
-        const key = `${stack.prefix}session:s-race`;
-        // The first request's write-back of the live entry is held at the gate.
-        const writeBack = gate.hold((body) => body.includes(`["set","${key}"`));
-        expect((await held.fetch('/auth/session', bearer(token))).status).toBe(200);
-        await writeBack.arrived;
 
         expect((await other.fetch('/auth/logout', { method: 'POST', ...bearer(token) })).status).toBe(204);
         writeBack.release();
@@ -187,20 +195,13 @@ describe('trust boundary in workerd', () => {
     });
 
     it('a revocation seen in the database replaces a live entry from an older load', async () => {
-      const gate = await startGate(stack.upstash.url);
+      const { gate, token, key, writeBack } = await loadWithHeldWriteBack('race2');
       try {
-        const held = await stack.worker({ UPSTASH_REDIS_REST_URL: gate.url, L1_CACHE_TTL_SECONDS: '0' });
-        await stack.user('u-race2');
-        const token = await stack.session('s-race2', 'u-race2');
-        const key = `${stack.prefix}session:s-race2`;
-        const writeBack = gate.hold((body) => body.includes(`["set","${key}"`));
-        expect((await held.fetch('/auth/session', bearer(token))).status).toBe(200);
-        await writeBack.arrived;
         await stack.pool.query('UPDATE sessions SET revoked_at = now() WHERE id = $1', ['s-race2']);
         expect((await worker.fetch('/auth/session', bearer(token))).status).toBe(401);
         await eventually(
           () => stack.redis.get<string>(key),
-          (v) => v !== null && v.includes('revoked'),
+          (v) => v?.includes('revoked') === true,
         );
         writeBack.release();
         await writeBack.done;

@@ -279,13 +279,7 @@ describe('edge-auth HTTP surface (in-memory adapters)', () => {
     const t = memoryApp();
     const token = await t.login('u1', 's1');
     // Hold the first request's write-back until after the logout has answered.
-    let release = () => {};
-    const gate = new Promise<void>((r) => (release = r));
-    const remember = t.cache.remember.bind(t.cache);
-    t.cache.remember = async (...args) => {
-      if ('live' in args[1]) await gate;
-      return remember(...args);
-    };
+    const release = holdLiveWriteBacks(t);
     expect((await t.request('/auth/session', bearer(token))).status).toBe(200);
     expect((await t.request('/auth/logout', { method: 'POST', ...bearer(token) })).status).toBe(204);
     release();
@@ -299,13 +293,7 @@ describe('edge-auth HTTP surface (in-memory adapters)', () => {
   it('a revocation seen in the database replaces a live entry written by an older load', async () => {
     const t = memoryApp();
     const token = await t.login('u1', 's1');
-    let release = () => {};
-    const gate = new Promise<void>((r) => (release = r));
-    const remember = t.cache.remember.bind(t.cache);
-    t.cache.remember = async (...args) => {
-      if ('live' in args[1]) await gate;
-      return remember(...args);
-    };
+    const release = holdLiveWriteBacks(t);
     expect((await t.request('/auth/session', bearer(token))).status).toBe(200);
     t.store.sessions.get('s1')!.revokedAt = T0; // revoked directly in the database
     t.clock.now += 2_000; // past this isolate's L1 TTL, the bound on seeing a revocation
@@ -480,3 +468,15 @@ describe('edge-auth HTTP surface (in-memory adapters)', () => {
     expect(await res.json()).toEqual({ error: 'bad_gateway', message: 'the origin did not answer' });
   });
 });
+
+/** Holds every live write-back (`remember` of a live entry) until the returned release is called. */
+function holdLiveWriteBacks(t: ReturnType<typeof memoryApp>): () => void {
+  let release = () => {};
+  const gate = new Promise<void>((r) => (release = r));
+  const remember = t.cache.remember.bind(t.cache);
+  t.cache.remember = async (...args) => {
+    if ('live' in args[1]) await gate;
+    return remember(...args);
+  };
+  return release;
+}

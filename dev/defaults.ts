@@ -6,3 +6,14 @@
 export const DEV_JWT_SECRET = 'edge-auth-local-development-secret';
 export const DEV_REDIS_TOKEN = 'edge-auth-local-redis-token';
 export const DEV_WORKER_PORT = 8787;
+/** PostgreSQL server `npm run dev` and `npm run token` look for when DATABASE_URL is unset. */
+export const DEV_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The database on that server that `npm run dev` migrates and seeds; it survives restarts. */
+export const DEV_DATABASE = 'edge_auth_dev';
+/** The user `npm run dev` seeds and `npm run token` mints for by default. */
+export const DEV_DEMO_USER = 'demo-user';
+
+/** The dev database's name: EDGE_AUTH_DEV_DATABASE picks another (the tests use a throwaway one). */
+export function devDatabaseName(): string {
+  return process.env.EDGE_AUTH_DEV_DATABASE ?? DEV_DATABASE;
+}

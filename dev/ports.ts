@@ -16,3 +16,17 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Whether something already listens on `host:port`, found by binding it for a moment: `null` when the
+ * port is free, else the error code (`EADDRINUSE` when taken, `EACCES` for a privileged port …).
+ * A bind test, not a connect: a listener that accepts nothing still blocks wrangler.
+ * @example if ((await portBusy(8787)) === 'EADDRINUSE') …
+ */
+export function portBusy(port: number, host = '127.0.0.1'): Promise<string | null> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(null)));
+  });
+}

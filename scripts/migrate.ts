@@ -132,7 +132,7 @@ async function checkUsersTable(client: pg.Client, users: UsersTableConfig): Prom
   const { rows } = await client.query<{ column: string; type: string; primary: boolean }>(
     `SELECT a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type,
        EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisprimary
-               AND i.indkey::int2[] = ARRAY[a.attnum]) AS primary
+               AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum) AS primary
      FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`,
     [name],
   );

@@ -1,4 +1,6 @@
+import type { Hono } from 'hono';
 import { createApp } from './http/app';
+import type { EdgeAuthEnv } from './http/middleware';
 
 /**
  * The Worker entry: wiring only. Everything below the default export is the
@@ -8,7 +10,7 @@ import { createApp } from './http/app';
  * import { edgeAuth } from 'edge-auth';
  * app.use('/api/*', edgeAuth());
  */
-const app = createApp();
+const app: Hono<EdgeAuthEnv> = createApp();
 
 export default app;
 

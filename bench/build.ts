@@ -1,6 +1,6 @@
-// Bundles the three Workers with wrangler itself (`deploy --dry-run`), so the
+// Bundles the four Workers with wrangler itself (`deploy --dry-run`), so the
 // benchmark runs what would be uploaded: the real edge-auth from wrangler.toml,
-// and the two bench Workers from their own configs (same compatibility date).
+// and the three bench Workers from their own configs (same compatibility date).
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 /** The variants, in the order they are reported. */
-export const VARIANTS = ['convoy', 'edge-auth', 'passthrough'] as const;
+export const VARIANTS = ['convoy', 'edge-auth', 'jwt-only', 'passthrough'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 /** Miniflare must use the compatibility date every config above names. */
@@ -47,12 +47,13 @@ export async function buildBundles(options: { edgeAuthScript?: string } = {}): P
   const remove = () => rm(dir, { recursive: true, force: true });
   try {
     // Each bundle in its own subdir: Miniflare resolves modules from the script's dir.
-    const [convoy, edgeAuth, passthrough] = await Promise.all([
+    const [convoy, edgeAuth, jwtOnly, passthrough] = await Promise.all([
       bundle(join(dir, 'convoy'), 'bench/workers/convoy.toml', 'convoy.js'),
       options.edgeAuthScript ?? bundle(join(dir, 'edge-auth'), undefined, 'index.js'),
+      bundle(join(dir, 'jwt-only'), 'bench/workers/jwt-only.toml', 'jwt-only.js'),
       bundle(join(dir, 'passthrough'), 'bench/workers/passthrough.toml', 'passthrough.js'),
     ]);
-    return { scripts: { convoy, 'edge-auth': edgeAuth, passthrough }, remove };
+    return { scripts: { convoy, 'edge-auth': edgeAuth, 'jwt-only': jwtOnly, passthrough }, remove };
   } catch (err) {
     await remove();
     throw err;

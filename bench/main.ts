@@ -1,19 +1,31 @@
-// `npm run bench [-- --rounds N --latency-ms N --scenarios 1x20,10x20 --json]`: the
-// convoy benchmark against the local stack. Finds or starts Redis and
-// PostgreSQL, runs bench/run.ts, prints the report, and leaves nothing behind,
-// also on error or Ctrl-C. Progress goes to stderr, the report to stdout.
+// `npm run bench [-- options]`: the convoy benchmark against the local stack.
+// Finds or starts Redis and PostgreSQL, runs bench/run.ts, prints the report
+// (or the JSON), optionally saves both under bench/results/, and leaves
+// nothing behind, also on error or Ctrl-C. Progress goes to stderr, the
+// report to stdout. `--chart` only redraws docs/bench-latency.svg from a
+// saved run (`npm run bench:chart`).
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensurePostgres, ensureRedis } from '../dev/services';
-import { formatReport, machineFacts } from './report';
-import { runBenchmark, type Scenario } from './run';
+import { formatReport, machineFacts, sourceFacts } from './report';
+import { newestResults, resultsDocument, saveResults, writeChart } from './results';
+import { DEFAULT_SCENARIOS, runBenchmark, type Scenario } from './run';
 
 const USAGE = `usage: npm run bench -- [options]
-  --rounds N          measured rounds per scenario (default 30)
+  --rounds N          measured rounds per shape (default 10)
   --latency-ms N      latency injected into every Redis and SQL HTTP request (default 0)
-  --scenarios LIST    USERSxCONCURRENT load shapes, comma-separated (default 1x20,1x1:
-                      the story, then one request alone for the uncontended cost)
-  --budget-s N        stop starting rounds after N seconds (default 100)
-  --json              print the result as JSON instead of the table`;
+  --scenarios LIST    USERSxREQUESTS-PER-USER load shapes, comma-separated (default
+                      ${DEFAULT_SCENARIOS.map((s) => `${s.users}x${s.concurrency}`).join(',')}:
+                      N = 1, 5, 20, 50 from one user, then N users × 1)
+  --budget-s N        stop starting rounds after N seconds (default 150)
+  --quiet-cores X     others' CPU use (cores) that makes the machine "not quiet": rounds wait
+                      for less, and are measured again when their bursts saw more (default 0.2)
+  --max-wait-s N      longest wait for a quiet machine before a round (default 10)
+  --attempts N        attempts per round before a noisy one is kept and flagged (default 4)
+  --json              print the result as JSON instead of the report
+  --out BASE          also write BASE.json and BASE.txt (e.g. bench/results/2026-11-27)
+  --chart             do not run: redraw docs/bench-latency.svg from --from FILE or the
+                      newest bench/results/*.json (also: npm run bench:chart)`;
 
 function wholeNumber(name: string, raw: string | undefined, fallback: number, min: number, max: number) {
   if (raw === undefined) return fallback;
@@ -31,26 +43,55 @@ function parseOptions(argv: string[]) {
       'latency-ms': { type: 'string' },
       scenarios: { type: 'string' },
       'budget-s': { type: 'string' },
+      'quiet-cores': { type: 'string' },
+      'max-wait-s': { type: 'string' },
+      attempts: { type: 'string' },
       json: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      chart: { type: 'boolean', default: false },
+      from: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
-  const scenarios = (values.scenarios ?? '1x20,1x1').split(',').map((item): Scenario => {
+  const scenarios = values.scenarios?.split(',').map((item): Scenario => {
     const [users, concurrency, extra] = item.trim().split('x');
-    if (extra !== undefined) throw new RangeError('--scenarios entries look like 1x20 (users x concurrent)');
+    if (extra !== undefined)
+      throw new RangeError('--scenarios entries look like 1x20 (users x requests each)');
     return {
-      users: wholeNumber('scenarios users', users, 1, 1, 50),
+      users: wholeNumber('scenarios users', users, 1, 1, 200),
       concurrency: wholeNumber('scenarios concurrency', concurrency ?? '', 20, 1, 200),
     };
   });
+  if (values.from !== undefined && !values.chart) throw new RangeError('--from goes with --chart');
+  const quietCores = Number(values['quiet-cores'] ?? '0.2');
+  if (!(quietCores > 0 && quietCores <= 2))
+    throw new RangeError('--quiet-cores must be a number above 0, at most 2');
   return {
     help: values.help,
     json: values.json,
-    rounds: wholeNumber('rounds', values.rounds, 30, 1, 1000),
+    out: values.out,
+    chart: values.chart,
+    from: values.from,
+    rounds: wholeNumber('rounds', values.rounds, 10, 1, 1000),
     latencyMs: wholeNumber('latency-ms', values['latency-ms'], 0, 0, 1000),
-    scenarios,
-    timeBudgetMs: wholeNumber('budget-s', values['budget-s'], 100, 1, 3600) * 1000,
+    scenarios: scenarios ?? DEFAULT_SCENARIOS,
+    timeBudgetMs: wholeNumber('budget-s', values['budget-s'], 150, 1, 36_000) * 1000,
+    quietCores,
+    maxQuietWaitMs: wholeNumber('max-wait-s', values['max-wait-s'], 10, 0, 3600) * 1000,
+    maxAttempts: wholeNumber('attempts', values.attempts, 4, 1, 100),
   };
+}
+
+/** `--chart`: redraw the README's chart from a saved run. */
+async function chart(from: string | undefined): Promise<number> {
+  const file = from ?? (await newestResults());
+  if (!file) {
+    console.error('[bench] no results file: run with --out bench/results/<date> first, or give --from FILE');
+    return 1;
+  }
+  const written = await writeChart(file);
+  console.error(`[bench] wrote ${relative(process.cwd(), written)} from ${relative(process.cwd(), file)}`);
+  return 0;
 }
 
 async function main(): Promise<number> {
@@ -66,11 +107,13 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (opts.chart) return chart(opts.from);
   const t0 = performance.now();
   const log = (line: string) =>
     console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(1)}s] ${line}`);
   const command = `${process.env.npm_lifecycle_event === 'bench' ? 'npm run bench' : 'tsx bench/main.ts'}${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
   const machine = machineFacts();
+  const source = sourceFacts();
 
   // First Ctrl-C: stop after the current step and clean up. Another one a
   // second later: leave now. Closer repeats are the same keypress arriving
@@ -100,14 +143,20 @@ async function main(): Promise<number> {
         latencyMs: opts.latencyMs,
         scenarios: opts.scenarios,
         timeBudgetMs: opts.timeBudgetMs,
+        quietCores: opts.quietCores,
+        maxQuietWaitMs: opts.maxQuietWaitMs,
+        maxAttempts: opts.maxAttempts,
         signal: abort.signal,
         log,
       });
-      const context = { command, machine, redis: redis.kind };
-      console.log(
-        opts.json ? JSON.stringify({ ...context, ...result }, null, 2) : formatReport(result, context),
-      );
-      const errors = result.scenarios.flatMap((s) => Object.values(s.variants)).some((v) => v.errors > 0);
+      const context = { command, machine, redis: redis.kind, source };
+      const report = formatReport(result, context);
+      const document = resultsDocument(result, context);
+      if (opts.out) {
+        for (const file of await saveResults(opts.out, document, report)) log(`wrote ${file}`);
+      }
+      process.stdout.write(opts.json ? `${JSON.stringify(document, null, 2)}\n` : report);
+      const errors = result.scenarios.flatMap((s) => Object.values(s.arms)).some((a) => a.errors > 0);
       if (errors) log('some requests failed (see the errors column): the numbers are not trustworthy');
       return errors ? 1 : 0;
     } finally {

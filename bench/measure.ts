@@ -1,20 +1,23 @@
-// One round of load against one variant, and the counters around it. Latency
-// is measured per request from dispatch to the last byte of the body; the
-// counters come from the protocol servers and the database's write log.
+// One burst of load against one Worker instance, and the counters around it.
+// Latency is measured per request from dispatch to the last byte of the body;
+// the counters come from the protocol servers, the database's write log and
+// /proc (the instance's workerd CPU time).
 import type { BenchStack, Target } from './stack';
 
-/** Cumulative counters of one variant, read between rounds. */
+/** Cumulative counters of one instance, read between bursts. */
 export interface Counters {
-  /** SQL-over-HTTP requests (round trips) to this variant's Neon server. */
-  sqlRequests: number;
-  /** UPDATE statements received by this variant's Neon server. */
-  updates: number;
-  /** HTTP requests (round trips) to this variant's Upstash server. */
+  /** HTTP requests (round trips) to this instance's Upstash server. */
   redisRequests: number;
-  /** Rows whose last_login changed, per user of `users` (from the trigger). */
-  rows: Map<string, number>;
-  /** Position in the write log. */
+  /** Redis commands executed for this instance, by name (`MGET`, `SET`, …). */
+  redisCommands: Record<string, number>;
+  /** SQL-over-HTTP requests (round trips) to this instance's Neon server. */
+  sqlRequests: number;
+  /** SQL statements received by this instance's Neon server, by first keyword. */
+  statements: Record<string, number>;
+  /** Position in the write log (any new last_login write moves it). */
   logPosition: number;
+  /** CPU time of the instance's workerd process so far, ms. */
+  workerCpuMs: number;
 }
 
 /** What one burst produced. */
@@ -25,37 +28,42 @@ export interface Burst {
   wallMs: number;
   /** Responses that were not 200 from the origin, or requests that failed. */
   errors: number;
+  /** How edge-auth served each request (`Server-Timing: cache;desc="…"`), counted by label. */
+  served: Record<string, number>;
+  /** CPU this Node process (client, echo origin, protocol servers) used during the burst, ms. */
+  harnessCpuMs: number;
 }
 
 /**
  * Reads the counters now.
- * @example const before = await readCounters(stack, stack.targets.convoy, ['convoy-1']);
+ * @example const before = await readCounters(stack, stack.targets.convoy);
  */
-export async function readCounters(stack: BenchStack, target: Target, users: string[]): Promise<Counters> {
+export async function readCounters(stack: BenchStack, target: Target): Promise<Counters> {
   const neon = target.neon.stats();
-  const [byUser, logPosition] = await Promise.all([stack.writeLog.byUser(), stack.writeLog.position()]);
+  const upstash = target.upstash.stats();
   return {
+    redisRequests: upstash.requests,
+    redisCommands: upstash.commands,
     sqlRequests: neon.requests,
-    updates: neon.statements.UPDATE ?? 0,
-    redisRequests: target.upstash.stats().requests,
-    rows: new Map(users.map((u) => [u, byUser.get(u) ?? 0])),
-    logPosition,
+    statements: neon.statements,
+    logPosition: await stack.writeLog.position(),
+    workerCpuMs: target.cpuMs(),
   };
 }
 
 const sameCounters = (a: Counters, b: Counters) =>
   a.sqlRequests === b.sqlRequests &&
-  a.updates === b.updates &&
   a.redisRequests === b.redisRequests &&
   a.logPosition === b.logPosition &&
-  [...a.rows].every(([u, n]) => b.rows.get(u) === n);
+  JSON.stringify(a.redisCommands) === JSON.stringify(b.redisCommands) &&
+  JSON.stringify(a.statements) === JSON.stringify(b.statements);
 
 /**
- * Waits until background work (edge-auth's `waitUntil` touch) has landed:
+ * Waits until background work (edge-auth's `waitUntil` writes) has landed:
  * the counters must hold still for `quietMs`. The servers count a request on
  * arrival, before their injected latency, so `quietMs` must exceed that latency.
  *
- * @example const after = await settle(() => readCounters(stack, target, users), 60);
+ * @example const after = await settle(() => readCounters(stack, target), 60);
  */
 export async function settle(read: () => Promise<Counters>, quietMs: number, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
@@ -70,8 +78,19 @@ export async function settle(read: () => Promise<Counters>, quietMs: number, tim
       quietSince = Date.now();
     }
   }
-  return last;
+  // CPU is read last, once everything is quiet, so it includes the background work.
+  return { ...last, workerCpuMs: (await read()).workerCpuMs };
 }
+
+/** `cache;dur=0.1;desc="l1"` → 'l1'; undefined when the answer has no cache stage (other variants). */
+export function servedLabel(serverTiming: string | null): string | undefined {
+  return /(?:^|,)\s*cache;[^,]*?desc="([^"]*)"/.exec(serverTiming ?? '')?.[1];
+}
+
+const cpuNowMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 
 /**
  * Sends `perUser` concurrent requests for each token at once (users
@@ -81,15 +100,20 @@ export async function settle(read: () => Promise<Counters>, quietMs: number, tim
  */
 export async function burst(target: Target, tokens: string[], perUser: number, timeoutMs = 30_000) {
   const order = Array.from({ length: perUser }, (_, i) => tokens.map((t) => ({ t, i }))).flat();
+  const served: Record<string, number> = {};
+  const cpuStart = cpuNowMs();
   const start = performance.now();
   const one = async ({ t, i }: { t: string; i: number }) => {
     const sent = performance.now();
     try {
       const res = await target.fetch(`/api/orders?i=${i}`, t);
       const body = await res.arrayBuffer();
+      const ms = performance.now() - sent;
+      const label = servedLabel(res.headers.get('Server-Timing'));
+      if (label) served[label] = (served[label] ?? 0) + 1;
       // The echo origin marks its answers: anything else is the Worker's own error.
       const ok = res.status === 200 && res.headers.get('X-Demo-Origin') === 'yes' && body.byteLength > 0;
-      return { ms: performance.now() - sent, ok };
+      return { ms, ok };
     } catch {
       return { ms: performance.now() - sent, ok: false };
     }
@@ -100,10 +124,13 @@ export async function burst(target: Target, tokens: string[], perUser: number, t
   });
   try {
     const results = await Promise.race([Promise.all(order.map(one)), timeout]);
+    const wallMs = performance.now() - start;
     return {
       latencies: results.map((r) => r.ms),
-      wallMs: performance.now() - start,
+      wallMs,
       errors: results.filter((r) => !r.ok).length,
+      served,
+      harnessCpuMs: cpuNowMs() - cpuStart,
     } satisfies Burst;
   } finally {
     clearTimeout(timer);

@@ -1,19 +1,25 @@
 // The benchmark's core, callable from the CLI (bench/main.ts) and the smoke
-// test: builds the three Workers, starts the stack, and runs interleaved
-// rounds (every variant once per round, order rotated) so machine drift
-// hits all variants alike.
+// test: builds the four Workers, starts the stack, and runs interleaved
+// rounds (every arm once per round, order rotated) so machine drift hits all
+// arms alike.
+import type { WriteLogEntry } from '../dev/write-log';
+import { ARMS, type Arm, variantOf } from './arms';
 import { buildBundles, VARIANTS, type Variant } from './build';
-import { burst, type Counters, readCounters, settle } from './measure';
-import { type BenchStack, sessionOf, startBenchStack, type Target } from './stack';
-import { type Ratio, type RoundRecord, ratio, summarize, type VariantSummary } from './stats';
+import { CLOCK_TICKS_PER_SECOND } from './cpu';
+import { burst, readCounters, settle } from './measure';
+import { createNoiseMeter, type NoiseMeter } from './noise';
+import type { BenchStack, Login, Target } from './stack';
+import { startBenchStack } from './stack';
+import { type ArmSummary, type RoundRecord, summarize } from './stats';
+import { checkTouches, type TouchCheck } from './touches';
 
 /** Inputs of one benchmark run; everything but the services has a default. */
 export interface BenchOptions {
   redisUrl: string;
   postgresAdminUrl: string;
-  /** Measured rounds per scenario (each variant once per round). Default 30. */
+  /** Measured rounds per scenario (each arm once per round). Default 10. */
   rounds?: number;
-  /** Load shapes, run one after the other. Default: the story, 1 user × 20 concurrent requests. */
+  /** Load shapes, run one after the other. Default: DEFAULT_SCENARIOS. */
   scenarios?: Scenario[];
   /** Added to every Redis and SQL HTTP request (edge → region distance). Default 0. */
   latencyMs?: number;
@@ -21,8 +27,17 @@ export interface BenchOptions {
   lockHoldMs?: number;
   /** edge-auth's TOUCH_INTERVAL_SECONDS. Default 300 (the production default). */
   touchIntervalSeconds?: number;
-  /** Rounds stop (the run still reports) once this much time has passed. Default 100 s. */
+  /** Rounds stop (the run still reports) once this much time has passed. Default 150 s. */
   timeBudgetMs?: number;
+  /**
+   * Others' CPU (in cores, see bench/noise.ts) above which the machine is not quiet: a round waits
+   * for less before it starts, and is measured again if its bursts saw more. Default 0.2.
+   */
+  quietCores?: number;
+  /** Longest wait for a quiet machine before a round starts anyway. Default 10 s. */
+  maxQuietWaitMs?: number;
+  /** Attempts per round: after this many noisy ones the last is kept (and counted as noisy). Default 4. */
+  maxAttempts?: number;
   /** A prebuilt edge-auth bundle (the test suite has one); built with wrangler otherwise. */
   edgeAuthScript?: string;
   signal?: AbortSignal;
@@ -30,35 +45,51 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-/** One load shape: every user sends `concurrency` requests at once, all users together. */
+/** One load shape: `users` users each send `concurrency` requests, all at once. */
 export interface Scenario {
   users: number;
   concurrency: number;
 }
 
+/** N = 1, 5, 20, 50 concurrent requests from one user, then the same N from N users. */
+export const DEFAULT_SCENARIOS: Scenario[] = [
+  { users: 1, concurrency: 1 },
+  { users: 1, concurrency: 5 },
+  { users: 1, concurrency: 20 },
+  { users: 1, concurrency: 50 },
+  { users: 5, concurrency: 1 },
+  { users: 20, concurrency: 1 },
+  { users: 50, concurrency: 1 },
+];
+
 /** The options as run. */
 export type BenchSettings = Required<
   Omit<BenchOptions, 'redisUrl' | 'postgresAdminUrl' | 'edgeAuthScript' | 'signal' | 'log'>
-> & { sessionCacheTtlSeconds: number };
+> & { sessionCacheTtlSeconds: number; l1CacheTtlSeconds: number };
 
 export interface ScenarioResult {
   users: number;
   concurrency: number;
   roundsPlanned: number;
   roundsCompleted: number;
-  variants: Record<Variant, VariantSummary>;
-  ratios: { convoyOverEdgeAuth: Ratio; edgeAuthOverPassthrough: Ratio };
-  rounds: Record<Variant, RoundRecord[]>;
+  /** Rounds measured again because others used the CPU meanwhile, and noisy rounds kept after maxAttempts. */
+  noise: { discarded: number; keptNoisy: number; waitedMs: number; foreignCoresMean: number };
+  arms: Record<Arm, ArmSummary>;
+  rounds: Record<Arm, RoundRecord[]>;
 }
 
 export interface BenchResult {
   settings: BenchSettings;
   postgresVersion: string;
   durationMs: number;
+  /** How CPU was read: /proc/<pid>/stat of each Worker's workerd (pid undefined where not found). */
+  cpu: { clockTicksPerSecond: number; workerdPids: Record<Variant, number | null> };
   scenarios: ScenarioResult[];
+  /** last_login writes of every edge-auth user over the whole run. */
+  touches: TouchCheck;
 }
 
-/** Below this remaining TTL the session entry is refreshed before a round, so every round runs warm. */
+/** A Redis entry must have at least this long to live when a burst starts. */
 const WARM_MIN_TTL_MS = 3000;
 
 /**
@@ -66,42 +97,56 @@ const WARM_MIN_TTL_MS = 3000;
  *
  * @example
  * const result = await runBenchmark({ redisUrl, postgresAdminUrl, rounds: 20 });
- * result.scenarios[0].variants.convoy.slowest // ms
+ * result.scenarios[0].arms.convoy.p99 // ms
  */
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
   const started = performance.now();
   const settings: BenchSettings = {
-    rounds: options.rounds ?? 30,
-    scenarios: options.scenarios ?? [{ users: 1, concurrency: 20 }],
+    rounds: options.rounds ?? 10,
+    scenarios: options.scenarios ?? DEFAULT_SCENARIOS,
     latencyMs: options.latencyMs ?? 0,
     lockHoldMs: options.lockHoldMs ?? 20,
     touchIntervalSeconds: options.touchIntervalSeconds ?? 300,
-    timeBudgetMs: options.timeBudgetMs ?? 100_000,
+    timeBudgetMs: options.timeBudgetMs ?? 150_000,
+    quietCores: options.quietCores ?? 0.2,
+    maxQuietWaitMs: options.maxQuietWaitMs ?? 10_000,
+    maxAttempts: options.maxAttempts ?? 4,
     sessionCacheTtlSeconds: 10,
+    l1CacheTtlSeconds: 2,
   };
   const log = options.log ?? (() => undefined);
   const deadline = Date.now() + settings.timeBudgetMs;
-  log('building the three Workers with wrangler');
+  log('building the four Workers with wrangler');
   const bundles = await buildBundles(
     options.edgeAuthScript ? { edgeAuthScript: options.edgeAuthScript } : {},
   );
   try {
     options.signal?.throwIfAborted();
-    log('starting the stack (database, protocol servers, workerd)');
+    log('starting the stack (database, protocol servers, five workerd instances)');
     const stack = await startBenchStack({ ...options, ...settings, scripts: bundles.scripts });
     try {
       stack.setLatency(settings.latencyMs);
+      const noise = createNoiseMeter(); // after the workerd instances started: they count as ours
+      const edgeAuthUsers: string[] = [];
       const scenarios: ScenarioResult[] = [];
       for (const [i, scenario] of settings.scenarios.entries()) {
         // Each scenario gets an equal share of what is left of the budget.
         const share = (deadline - Date.now()) / (settings.scenarios.length - i);
-        scenarios.push(await runScenario(stack, settings, scenario, Date.now() + share, options));
+        const run = new ScenarioRun(stack, settings, scenario, options, edgeAuthUsers, noise);
+        scenarios.push(await run.run(Date.now() + share));
       }
+      const touches = await checkTouches(stack, edgeAuthUsers, settings.touchIntervalSeconds);
+      const pid = (v: Variant) => stack.targets[v].pid ?? null;
       return {
         settings,
         postgresVersion: await stack.postgresVersion(),
         durationMs: performance.now() - started,
+        cpu: {
+          clockTicksPerSecond: CLOCK_TICKS_PER_SECOND,
+          workerdPids: Object.fromEntries(VARIANTS.map((v) => [v, pid(v)])) as Record<Variant, number | null>,
+        },
         scenarios,
+        touches,
       };
     } finally {
       await stack.stop();
@@ -111,97 +156,185 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   }
 }
 
-async function runScenario(
-  stack: BenchStack,
-  settings: BenchSettings,
-  { users, concurrency }: Scenario,
-  deadline: number,
-  options: BenchOptions,
-): Promise<ScenarioResult> {
-  const log = options.log ?? (() => undefined);
-  // Counters must outlast the injected latency: servers count a request when it arrives.
-  const quietMs = 50 + 3 * settings.latencyMs;
-  const ids = {} as Record<Variant, string[]>;
-  const tokens = {} as Record<Variant, string[]>;
-  for (const variant of VARIANTS) {
-    ids[variant] = Array.from({ length: users }, (_, u) => `${variant}-${users}x${concurrency}-${u}`);
-    tokens[variant] = await stack.seed(ids[variant]);
+/** What a burst of one arm is sent with. */
+interface Prepared {
+  target: Target;
+  tokens: string[];
+  users: string[];
+}
+
+/** One load shape: its users, how each arm's burst is prepared, and its interleaved rounds. */
+class ScenarioRun {
+  private readonly shape: string;
+  private readonly quietMs: number;
+  private readonly fixed = new Map<Arm, Login[]>();
+
+  constructor(
+    private readonly stack: BenchStack,
+    private readonly settings: BenchSettings,
+    private readonly scenario: Scenario,
+    private readonly options: BenchOptions,
+    /** Every edge-auth user of the run, for the touch check. */
+    private readonly edgeAuthUsers: string[],
+    private readonly noise: NoiseMeter,
+  ) {
+    this.shape = `${scenario.users}x${scenario.concurrency}`;
+    // Counters must outlast the injected latency: servers count a request when it arrives.
+    this.quietMs = 50 + 3 * settings.latencyMs;
   }
-  const round = async (variant: Variant): Promise<RoundRecord> => {
-    const target = stack.targets[variant];
-    if (variant === 'edge-auth') await warm(stack, target, ids[variant], tokens[variant], quietMs);
-    const read = () => readCounters(stack, target, ids[variant]);
+
+  private userIds(arm: Arm, tag = '') {
+    const name = arm.replace(':', '-');
+    return Array.from({ length: this.scenario.users }, (_, u) => `${name}-${this.shape}${tag}-${u}`);
+  }
+
+  async run(deadline: number): Promise<ScenarioResult> {
+    const { users, concurrency } = this.scenario;
+    const log = this.options.log ?? (() => undefined);
+    for (const arm of ARMS) {
+      if (arm === 'edge-auth:cold') continue; // new users every round
+      const ids = this.userIds(arm);
+      await this.stack.addUsers(ids);
+      if (arm.startsWith('edge-auth')) this.edgeAuthUsers.push(...ids);
+      // edge-auth's warm arms get a new session every round; the others keep this one.
+      if (!arm.startsWith('edge-auth')) this.fixed.set(arm, await this.stack.login(ids, 'fixed'));
+    }
+
+    // One unmeasured round: JIT, connection pools and sockets warm up, warm users get their touch.
+    for (const arm of ARMS) await this.round(arm, 'w');
+    const rounds = Object.fromEntries(ARMS.map((a) => [a, [] as RoundRecord[]])) as Record<
+      Arm,
+      RoundRecord[]
+    >;
+    const { quietCores, maxQuietWaitMs, maxAttempts } = this.settings;
+    const noise = { discarded: 0, keptNoisy: 0, waitedMs: 0, foreign: [] as number[] };
+    let done = 0;
+    let attempt = 0;
+    let attempts = 0; // of the current round
+    while (done < this.settings.rounds && (done === 0 || Date.now() < deadline)) {
+      this.options.signal?.throwIfAborted();
+      const { waitedMs } = await this.noise.quiet(quietCores, maxQuietWaitMs, this.options.signal);
+      noise.waitedMs += waitedMs;
+      // Rotate the order so no arm always runs right after another.
+      const order = ARMS.map((_, k) => ARMS[(k + done) % ARMS.length] as Arm);
+      const start = this.noise.read();
+      const records = new Map<Arm, RoundRecord>();
+      for (const arm of order) records.set(arm, await this.round(arm, `r${attempt}`));
+      attempt++;
+      attempts++;
+      const foreign = this.noise.since(start);
+      // Others kept a share of a core busy over the round, or took a bite out of one burst.
+      const noisy =
+        foreign.cores > quietCores ||
+        [...records.values()].some((r) => r.foreignCpuMs > Math.max(20, quietCores * r.wallMs));
+      if (noisy && attempts < maxAttempts) {
+        noise.discarded++;
+        log(
+          `${users} user(s) × ${concurrency}: others used ${foreign.cores.toFixed(2)} cores, measuring again`,
+        );
+        continue;
+      }
+      if (noisy) noise.keptNoisy++;
+      noise.foreign.push(foreign.cores);
+      for (const [arm, record] of records) rounds[arm].push(record);
+      done++;
+      attempts = 0;
+      log(
+        `${users} user(s) × ${concurrency}: round ${done}/${this.settings.rounds}${noisy ? ' (noisy, kept)' : ''}`,
+      );
+    }
+    if (done < this.settings.rounds) log(`time budget reached after ${done} round(s)`);
+    return {
+      users,
+      concurrency,
+      roundsPlanned: this.settings.rounds,
+      roundsCompleted: done,
+      noise: {
+        discarded: noise.discarded,
+        keptNoisy: noise.keptNoisy,
+        waitedMs: noise.waitedMs,
+        foreignCoresMean: noise.foreign.reduce((a, b) => a + b, 0) / Math.max(1, noise.foreign.length),
+      },
+      arms: Object.fromEntries(ARMS.map((a) => [a, summarize(rounds[a])])) as Record<Arm, ArmSummary>,
+      rounds,
+    };
+  }
+
+  /** One burst of one arm, with the counters around it and its background work settled. */
+  private async round(arm: Arm, tag: string): Promise<RoundRecord> {
+    const { target, tokens, users } = await this.prepare(arm, tag);
+    const read = () => readCounters(this.stack, target);
     const before = await read();
-    const result = await burst(target, tokens[variant], concurrency);
-    const after = await settle(read, quietMs);
-    const writeSpacingMs = await stack.writeLog.spacingMs(before.logPosition, ids[variant]);
-    return { ...result, ...delta(before, after), writeSpacingMs };
-  };
-
-  // One unmeasured burst per variant: JIT, connection pools and sockets warm up.
-  for (const variant of VARIANTS) await round(variant);
-  const rounds: Record<Variant, RoundRecord[]> = { convoy: [], 'edge-auth': [], passthrough: [] };
-  let done = 0;
-  while (done < settings.rounds && (done === 0 || Date.now() < deadline)) {
-    options.signal?.throwIfAborted();
-    // Rotate the order so no variant always runs right after another.
-    const order = VARIANTS.map((_, k) => VARIANTS[(k + done) % VARIANTS.length] as Variant);
-    for (const variant of order) rounds[variant].push(await round(variant));
-    done++;
-    log(`${users} user(s) × ${concurrency}: round ${done}/${settings.rounds}`);
+    const mark = this.noise.read();
+    const result = await burst(target, tokens, this.scenario.concurrency);
+    const foreignCpuMs = this.noise.since(mark).cpuMs;
+    const after = await settle(read, this.quietMs);
+    const writes = await this.stack.writeLog.entries({ after: before.logPosition, users });
+    return {
+      ...result,
+      foreignCpuMs,
+      workerCpuMs: after.workerCpuMs - before.workerCpuMs,
+      redisRequests: after.redisRequests - before.redisRequests,
+      redisCommands: difference(after.redisCommands, before.redisCommands),
+      sqlRequests: after.sqlRequests - before.sqlRequests,
+      statements: difference(after.statements, before.statements),
+      ...writeFigures(writes),
+    };
   }
-  if (done < settings.rounds) log(`time budget reached after ${done} round(s)`);
 
-  const variants = {
-    convoy: summarize(rounds.convoy),
-    'edge-auth': summarize(rounds['edge-auth']),
-    passthrough: summarize(rounds.passthrough),
-  };
-  return {
-    users,
-    concurrency,
-    roundsPlanned: settings.rounds,
-    roundsCompleted: done,
-    variants,
-    ratios: {
-      convoyOverEdgeAuth: ratio(variants.convoy, variants['edge-auth']),
-      edgeAuthOverPassthrough: ratio(variants['edge-auth'], variants.passthrough),
-    },
-    rounds,
-  };
-}
-
-/**
- * Makes sure every user's session is cached with time to spare: where it is
- * not, one unmeasured request re-caches it, then its background work lands.
- */
-async function warm(stack: BenchStack, target: Target, users: string[], tokens: string[], quietMs: number) {
-  const cold = [];
-  for (const [u, id] of users.entries()) {
-    if ((await stack.sessionTtlMs(sessionOf(id))) < WARM_MIN_TTL_MS) cold.push(u);
-  }
-  if (cold.length === 0) return;
-  for (const u of cold) {
-    // A still-live entry would be a hit and keep its short TTL: drop it so this request re-caches.
-    await stack.forgetSession(sessionOf(users[u] as string));
-    const res = await target.fetch('/api/orders?warm', tokens[u] as string);
-    await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`edge-auth warm-up answered ${res.status}`);
-  }
-  await settle(() => readCounters(stack, target, users), quietMs);
-  for (const u of cold) {
-    if ((await stack.sessionTtlMs(sessionOf(users[u] as string))) < WARM_MIN_TTL_MS)
-      throw new Error('edge-auth did not cache the session after a warm-up request');
+  private async prepare(arm: Arm, tag: string): Promise<Prepared> {
+    const fixed = this.fixed.get(arm);
+    const target = this.stack.targets[variantOf(arm)];
+    if (fixed) return { target, tokens: fixed.map((l) => l.token), users: fixed.map((l) => l.userId) };
+    let logins: Login[];
+    if (arm === 'edge-auth:cold') {
+      const ids = this.userIds(arm, `-${tag}`);
+      await this.stack.addUsers(ids);
+      this.edgeAuthUsers.push(...ids);
+      logins = await this.stack.login(ids, tag);
+    } else {
+      logins = await this.stack.login(this.userIds(arm), tag);
+      // L1 hit: this isolate loads the new session itself (L1 lives 2 s from here);
+      // L1 miss: another isolate does, so only Redis has it.
+      const loader = arm === 'edge-auth:l1' ? target : this.stack.primer;
+      await prime(loader, logins);
+      await settle(() => readCounters(this.stack, loader), this.quietMs);
+      for (const { sessionId } of logins) {
+        if ((await this.stack.sessionTtlMs(sessionId)) < WARM_MIN_TTL_MS)
+          throw new Error(`${arm}: the session was not cached in Redis after priming`);
+      }
+    }
+    return { target, tokens: logins.map((l) => l.token), users: logins.map((l) => l.userId) };
   }
 }
 
-function delta(before: Counters, after: Counters) {
-  const perUser = [...after.rows].map(([u, n]) => n - (before.rows.get(u) ?? 0));
+/** One request per login, all at once; each must reach the origin. */
+async function prime(target: Target, logins: Login[]) {
+  await Promise.all(
+    logins.map(async ({ token }) => {
+      const res = await target.fetch('/api/orders?prime', token);
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`priming request answered ${res.status}`);
+    }),
+  );
+}
+
+function difference(after: Record<string, number>, before: Record<string, number>) {
+  const out: Record<string, number> = {};
+  for (const [k, n] of Object.entries(after)) if (n !== (before[k] ?? 0)) out[k] = n - (before[k] ?? 0);
+  return out;
+}
+
+/** Rows written, the most-written user's count and the mean gap between one user's writes. */
+function writeFigures(entries: WriteLogEntry[]) {
+  const times = new Map<string, number[]>();
+  for (const e of entries) times.set(e.userId, [...(times.get(e.userId) ?? []), e.writtenAtMs]);
+  const gaps = [...times.values()]
+    .filter((t) => t.length > 1)
+    .map((t) => (Math.max(...t) - Math.min(...t)) / (t.length - 1));
   return {
-    sqlRequests: after.sqlRequests - before.sqlRequests,
-    updates: after.updates - before.updates,
-    redisRequests: after.redisRequests - before.redisRequests,
-    rows: perUser.reduce((a, b) => a + b, 0),
-    maxRowsPerUser: Math.max(0, ...perUser),
+    rows: entries.length,
+    maxRowsPerUser: Math.max(0, ...[...times.values()].map((t) => t.length)),
+    writeSpacingMs: gaps.length > 0 ? gaps.reduce((a, b) => a + b, 0) / gaps.length : null,
   };
 }

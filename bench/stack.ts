@@ -1,14 +1,18 @@
 // The benchmark's slice of the local stack (dev/stack.ts): a fresh database
 // with the write log, a Redis key prefix, an echo origin, and per variant its
 // own Upstash and Neon protocol servers (so each variant's round trips are
-// counted apart) plus its own workerd instance.
+// counted apart) plus its own workerd instance, whose CPU time is read from
+// /proc. One more edge-auth instance, the primer, fills Redis for the
+// "L1 miss, Redis hit" state without touching the measured isolate's L1.
 import { dirname } from 'node:path';
+import type { Readable } from 'node:stream';
 import { Redis } from '@upstash/redis';
-import { Miniflare, type Response as WorkerResponse } from 'miniflare';
+import { Miniflare, type MiniflareOptions, type Response as WorkerResponse } from 'miniflare';
 import { type EchoOrigin, type ProtocolServers, startLocalStack } from '../dev/stack';
 import { mintToken } from '../dev/tokens';
 import type { Env } from '../src/env';
 import { COMPATIBILITY_DATE, VARIANTS, type Variant } from './build';
+import { cpuMs, withNewChild } from './cpu';
 import type { ConvoyEnv } from './workers/convoy';
 import type { PassthroughEnv } from './workers/passthrough';
 
@@ -25,12 +29,23 @@ export interface StackOptions {
   lockHoldMs: number;
   touchIntervalSeconds: number;
   sessionCacheTtlSeconds: number;
+  l1CacheTtlSeconds: number;
 }
 
-/** One variant's Worker and the protocol servers only it talks to. */
+/** One Worker instance (its own workerd process) and the protocol servers only it talks to. */
 export interface Target extends ProtocolServers {
-  variant: Variant;
   fetch(path: string, token: string): Promise<WorkerResponse>;
+  /** CPU time its workerd process has used so far, ms (NaN where /proc cannot be read). */
+  cpuMs(): number;
+  /** The workerd process, when found. */
+  pid: number | undefined;
+}
+
+/** A user's login: who, which session, and the token that carries both. */
+export interface Login {
+  userId: string;
+  sessionId: string;
+  token: string;
 }
 
 /**
@@ -56,42 +71,62 @@ export async function startBenchStack(opts: StackOptions) {
     await Promise.allSettled(workers.splice(0).map((mf) => mf.dispose()));
     await local.stop();
   };
-  try {
-    const targets = {} as Record<Variant, Target>;
-    for (const [i, variant] of VARIANTS.entries()) {
-      const { upstash, neon } = i === 0 ? local : await local.startServers();
-      const bindings = variantBindings(variant, {
-        upstash: upstash.url,
-        neon: neon.endpoint,
-        db: db.url,
-        origin: origin.url,
-        prefix,
-        opts,
-      });
-      const mf = withoutExitOnSignal(
+  const at = { db: db.url, origin: origin.url, prefix, opts };
+
+  /** One workerd instance, started alone so its pid is the one new workerd child. */
+  async function start(
+    servers: ProtocolServers,
+    script: string,
+    bindings: Record<string, string>,
+  ): Promise<Target> {
+    const { value: mf, pid } = await withNewChild('workerd', async () => {
+      const created = withoutExitOnSignal(
         () =>
           new Miniflare({
             modules: true,
-            scriptPath: opts.scripts[variant],
+            scriptPath: script,
             // Bundles live in temp dirs; module paths are resolved from there.
-            modulesRoot: dirname(opts.scripts[variant]),
+            modulesRoot: dirname(script),
             compatibilityDate: COMPATIBILITY_DATE,
             bindings,
-          }),
+            // edge-auth logs one JSON line per request to stdout: drained here, not relayed, so
+            // this process does not print thousands of lines (its own CPU is part of the harness).
+            // Errors (stderr) still show.
+            handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+              stdout.resume();
+              stderr.pipe(process.stderr);
+            },
+          } satisfies MiniflareOptions),
       );
-      workers.push(mf);
-      await mf.ready;
-      targets[variant] = {
-        variant,
-        neon,
-        upstash,
-        fetch: (path, token) =>
-          mf.dispatchFetch(`http://edge.bench${path}`, { headers: { Authorization: `Bearer ${token}` } }),
-      };
+      workers.push(created);
+      await created.ready;
+      return created;
+    });
+    return {
+      ...servers,
+      pid,
+      cpuMs: () => cpuMs(pid),
+      fetch: (path, token) =>
+        mf.dispatchFetch(`http://edge.bench${path}`, { headers: { Authorization: `Bearer ${token}` } }),
+    };
+  }
+
+  try {
+    const targets = {} as Record<Variant, Target>;
+    for (const [i, variant] of VARIANTS.entries()) {
+      const servers = i === 0 ? local : await local.startServers();
+      targets[variant] = await start(servers, opts.scripts[variant], variantBindings(variant, servers, at));
     }
-    // The edge-auth keys, read through its Upstash server (works on either engine); stop() deletes them.
+    // Same bundle and Redis keys as edge-auth, own servers (its traffic never shows in edge-auth's
+    // counters) and no L1 of its own: its misses write the entries edge-auth's isolate then reads.
+    const primerServers = await local.startServers();
+    const primer = await start(primerServers, opts.scripts['edge-auth'], {
+      ...variantBindings('edge-auth', primerServers, at),
+      L1_CACHE_TTL_SECONDS: '0',
+    });
+    // The edge-auth keys, read through the primer's Upstash server (works on either engine).
     const cache = new Redis({
-      url: targets['edge-auth'].upstash.url,
+      url: primer.upstash.url,
       token: REDIS_TOKEN,
       enableTelemetry: false,
       automaticDeserialization: false,
@@ -102,48 +137,42 @@ export async function startBenchStack(opts: StackOptions) {
       origin,
       prefix,
       targets,
+      primer,
       /** Remaining TTL (ms) of a session's cache entry in edge-auth's Redis; negative when absent. */
       sessionTtlMs: (sid: string) => cache.pttl(`${prefix}session:${sid}`),
-      /** Drops a session's cache entry, so edge-auth's next request misses and re-caches it. */
-      forgetSession: (sid: string) => cache.del(`${prefix}session:${sid}`),
-      /** Creates users (and their sessions) and returns one token per user. */
-      async seed(userIds: string[]): Promise<string[]> {
+      /** Creates users (no session yet). */
+      async addUsers(userIds: string[]): Promise<void> {
+        await pool.query('INSERT INTO users (id, username) SELECT u, u FROM unnest($1::text[]) AS u', [
+          userIds,
+        ]);
+      },
+      /**
+       * Opens one new session (valid for an hour) per user, named `s-<user>-<tag>`, and returns
+       * the logins: a new session id is unknown to every L1 and to Redis.
+       */
+      async login(userIds: string[], tag: string): Promise<Login[]> {
+        const sessionIds = userIds.map((u) => `s-${u}-${tag}`);
+        await pool.query(
+          `INSERT INTO sessions (id, user_id, expires_at)
+           SELECT s, u, now() + interval '1 hour' FROM unnest($1::text[], $2::text[]) AS t(s, u)`,
+          [sessionIds, userIds],
+        );
         return Promise.all(
-          userIds.map(async (id) => {
-            await pool.query('INSERT INTO users (id, username) VALUES ($1, $1)', [id]);
-            await pool.query(
-              "INSERT INTO sessions (id, user_id, expires_at) VALUES ($1, $2, now() + interval '1 hour')",
-              [sessionOf(id), id],
-            );
-            return mintToken({ secret: JWT_SECRET, userId: id, sessionId: sessionOf(id) });
+          userIds.map(async (userId, i) => {
+            const sessionId = sessionIds[i] as string;
+            return { userId, sessionId, token: await mintToken({ secret: JWT_SECRET, userId, sessionId }) };
           }),
         );
       },
       /** last_login writes as the database saw them (a trigger). */
-      writeLog: {
-        ...local.writeLog,
-        /**
-         * Mean time between consecutive writes of the same user after `position`, over users with
-         * at least two writes (the convoy's real lock hold per hand-off); null when there are none.
-         */
-        async spacingMs(after: number, users: string[]): Promise<number | null> {
-          const times = new Map<string, number[]>();
-          for (const e of await local.writeLog.entries({ after, users })) {
-            times.set(e.userId, [...(times.get(e.userId) ?? []), e.writtenAtMs]);
-          }
-          const gaps = [...times.values()]
-            .filter((t) => t.length > 1)
-            .map((t) => (Math.max(...t) - Math.min(...t)) / (t.length - 1));
-          return gaps.length > 0 ? gaps.reduce((a, b) => a + b, 0) / gaps.length : null;
-        },
-      },
+      writeLog: local.writeLog,
       async postgresVersion(): Promise<string> {
         const { rows } = await pool.query<{ server_version: string }>('SHOW server_version');
         return rows[0]?.server_version ?? 'unknown';
       },
-      /** Injected before every Redis and SQL HTTP request is answered, for every variant. */
+      /** Injected before every Redis and SQL HTTP request is answered, for every instance. */
       setLatency(ms: number) {
-        for (const t of Object.values(targets)) {
+        for (const t of [...Object.values(targets), primer]) {
           t.neon.setLatency(ms);
           t.upstash.setLatency(ms);
         }
@@ -177,32 +206,32 @@ function withoutExitOnSignal<T>(create: () => T): T {
   return created;
 }
 
-/** The session id seeded for a user. */
-export const sessionOf = (userId: string) => `s-${userId}`;
-
 function variantBindings(
   variant: Variant,
-  at: { upstash: string; neon: string; db: string; origin: string; prefix: string; opts: StackOptions },
+  servers: ProtocolServers,
+  at: { db: string; origin: string; prefix: string; opts: StackOptions },
 ): Record<string, string> {
   if (variant === 'passthrough') return { ORIGIN_URL: at.origin } satisfies PassthroughEnv;
   if (variant === 'convoy') {
     return {
       DATABASE_URL: at.db,
-      NEON_FETCH_ENDPOINT: at.neon,
+      NEON_FETCH_ENDPOINT: servers.neon.endpoint,
       JWT_SECRET,
       ORIGIN_URL: at.origin,
       LOCK_HOLD_MS: String(at.opts.lockHoldMs),
     } satisfies ConvoyEnv;
   }
+  // edge-auth, and jwt-only (which parses the same configuration but never calls Redis or SQL).
   return {
-    UPSTASH_REDIS_REST_URL: at.upstash,
+    UPSTASH_REDIS_REST_URL: servers.upstash.url,
     UPSTASH_REDIS_REST_TOKEN: REDIS_TOKEN,
     DATABASE_URL: at.db,
-    NEON_FETCH_ENDPOINT: at.neon,
+    NEON_FETCH_ENDPOINT: servers.neon.endpoint,
     JWT_SECRET,
     REDIS_KEY_PREFIX: at.prefix,
     ORIGIN_URL: at.origin,
     TOUCH_INTERVAL_SECONDS: String(at.opts.touchIntervalSeconds),
     SESSION_CACHE_TTL_SECONDS: String(at.opts.sessionCacheTtlSeconds),
+    L1_CACHE_TTL_SECONDS: String(at.opts.l1CacheTtlSeconds),
   } satisfies Env;
 }

@@ -1,17 +1,25 @@
 // Summaries of measured rounds. Percentiles pool every request of every
-// round; "slowest" is the last request of each round (the story's 20th),
-// averaged over rounds.
+// measured round (nearest rank); counts are per request or per round (one
+// round = one burst of one arm).
 
-/** One measured round of one variant. */
+/** One measured round (burst) of one arm, with the deltas it caused. */
 export interface RoundRecord {
   latencies: number[];
   wallMs: number;
   errors: number;
-  /** Deltas over the round, including its background work. */
-  sqlRequests: number;
-  updates: number;
+  /** Server-Timing cache labels (edge-auth only). */
+  served: Record<string, number>;
+  /** CPU of the Worker's workerd process over the burst and its background work, ms. */
+  workerCpuMs: number;
+  /** CPU of this Node process (client, origin, protocol servers) during the burst, ms. */
+  harnessCpuMs: number;
+  /** CPU others used on this machine during the burst, ms (bench/noise.ts). */
+  foreignCpuMs: number;
   redisRequests: number;
-  /** Rows written, all users together. */
+  redisCommands: Record<string, number>;
+  sqlRequests: number;
+  statements: Record<string, number>;
+  /** last_login rows written (trigger), all users together. */
   rows: number;
   /** Rows written for the most-written user. */
   maxRowsPerUser: number;
@@ -19,31 +27,61 @@ export interface RoundRecord {
   writeSpacingMs: number | null;
 }
 
-/** Per-variant results, in milliseconds and per-round counts. */
-export interface VariantSummary {
+/** Redis commands that only read; every other command counts as a write. */
+export const READ_COMMANDS = new Set([
+  'GET',
+  'MGET',
+  'EXISTS',
+  'TTL',
+  'PTTL',
+  'KEYS',
+  'PING',
+  'SCAN',
+  'STRLEN',
+]);
+
+/** Mean, least and greatest of a per-round count. */
+export interface Spread {
+  mean: number;
+  min: number;
+  max: number;
+}
+
+/** Figures of one arm in one load shape. Latencies in ms. */
+export interface ArmSummary {
   rounds: number;
   requests: number;
   errors: number;
   p50: number;
   p95: number;
+  p99: number;
+  /** The slowest single request of all measured rounds. */
   max: number;
-  /** Mean over rounds of the slowest request in the round. */
-  slowest: number;
+  /** All requests ÷ the sum of burst wall times (first dispatch → last body byte). */
   requestsPerSecond: number;
-  updatesPerRound: { mean: number; max: number };
-  rowsPerRound: { mean: number; max: number };
+  workerCpuMsPerRequest: number;
+  harnessCpuMsPerRequest: number;
+  redis: {
+    roundTripsPerRequest: number;
+    roundTripsPerRound: Spread;
+    readsPerRequest: number;
+    readsPerRound: Spread;
+    writesPerRequest: number;
+    writesPerRound: Spread;
+    /** Totals over the measured rounds, by command. */
+    commands: Record<string, number>;
+  };
+  sql: {
+    roundTripsPerRequest: number;
+    selectsPerRound: Spread;
+    updatesPerRound: Spread;
+  };
+  rowsPerRound: Spread;
   maxRowsPerUserPerRound: number;
-  sqlRoundTripsPerRequest: number;
-  redisRoundTripsPerRequest: number;
   /** Mean over rounds that wrote a user at least twice; NaN when none did. */
   writeSpacingMs: number;
-}
-
-/** p50/p95/slowest of one variant divided by another's. */
-export interface Ratio {
-  p50: number;
-  p95: number;
-  slowest: number;
+  /** Server-Timing cache labels, totals. */
+  served: Record<string, number>;
 }
 
 /**
@@ -56,40 +94,85 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
 }
 
-const mean = (xs: readonly number[]) => (xs.length === 0 ? Number.NaN : sum(xs) / xs.length);
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+const mean = (xs: readonly number[]) => (xs.length === 0 ? Number.NaN : sum(xs) / xs.length);
 const maxOf = (xs: readonly number[]) => (xs.length === 0 ? Number.NaN : Math.max(...xs));
+const spread = (xs: readonly number[]): Spread => ({
+  mean: mean(xs),
+  min: xs.length === 0 ? Number.NaN : Math.min(...xs),
+  max: maxOf(xs),
+});
 
 /**
- * Summarises the rounds of one variant.
+ * Sums named counters.
+ * @example addCounts([{ MGET: 1 }, { MGET: 1, SET: 2 }]) // { MGET: 2, SET: 2 }
+ */
+export function addCounts(all: readonly Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const counts of all) for (const [k, n] of Object.entries(counts)) out[k] = (out[k] ?? 0) + n;
+  return out;
+}
+
+/**
+ * Reads and writes among Redis commands.
+ * @example splitCommands({ MGET: 1, SET: 2 }) // { reads: 1, writes: 2 }
+ */
+export function splitCommands(commands: Record<string, number>): { reads: number; writes: number } {
+  let reads = 0;
+  let writes = 0;
+  for (const [name, n] of Object.entries(commands)) {
+    if (READ_COMMANDS.has(name)) reads += n;
+    else writes += n;
+  }
+  return { reads, writes };
+}
+
+/**
+ * Summarises the rounds of one arm.
  * @example summarize([{ latencies: [3, 5], wallMs: 6, errors: 0, … }]).p50 // 3
  */
-export function summarize(rounds: readonly RoundRecord[]): VariantSummary {
+export function summarize(rounds: readonly RoundRecord[]): ArmSummary {
   const all = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const requests = all.length;
   const perRequest = (n: number) => (requests === 0 ? Number.NaN : n / requests);
+  const split = rounds.map((r) => splitCommands(r.redisCommands));
+  const statement = (kind: string) => rounds.map((r) => r.statements[kind] ?? 0);
   return {
     rounds: rounds.length,
     requests,
     errors: sum(rounds.map((r) => r.errors)),
     p50: percentile(all, 50),
     p95: percentile(all, 95),
+    p99: percentile(all, 99),
     max: maxOf(all),
-    slowest: mean(rounds.map((r) => maxOf(r.latencies))),
     requestsPerSecond: requests / (sum(rounds.map((r) => r.wallMs)) / 1000),
-    updatesPerRound: { mean: mean(rounds.map((r) => r.updates)), max: maxOf(rounds.map((r) => r.updates)) },
-    rowsPerRound: { mean: mean(rounds.map((r) => r.rows)), max: maxOf(rounds.map((r) => r.rows)) },
+    workerCpuMsPerRequest: perRequest(sum(rounds.map((r) => r.workerCpuMs))),
+    harnessCpuMsPerRequest: perRequest(sum(rounds.map((r) => r.harnessCpuMs))),
+    redis: {
+      roundTripsPerRequest: perRequest(sum(rounds.map((r) => r.redisRequests))),
+      roundTripsPerRound: spread(rounds.map((r) => r.redisRequests)),
+      readsPerRequest: perRequest(sum(split.map((s) => s.reads))),
+      readsPerRound: spread(split.map((s) => s.reads)),
+      writesPerRequest: perRequest(sum(split.map((s) => s.writes))),
+      writesPerRound: spread(split.map((s) => s.writes)),
+      commands: addCounts(rounds.map((r) => r.redisCommands)),
+    },
+    sql: {
+      roundTripsPerRequest: perRequest(sum(rounds.map((r) => r.sqlRequests))),
+      selectsPerRound: spread(statement('SELECT')),
+      updatesPerRound: spread(statement('UPDATE')),
+    },
+    rowsPerRound: spread(rounds.map((r) => r.rows)),
     maxRowsPerUserPerRound: maxOf(rounds.map((r) => r.maxRowsPerUser)),
-    sqlRoundTripsPerRequest: perRequest(sum(rounds.map((r) => r.sqlRequests))),
-    redisRoundTripsPerRequest: perRequest(sum(rounds.map((r) => r.redisRequests))),
     writeSpacingMs: mean(rounds.flatMap((r) => (r.writeSpacingMs === null ? [] : [r.writeSpacingMs]))),
+    served: addCounts(rounds.map((r) => r.served)),
   };
 }
 
 /**
- * `a / b` for the latency figures.
- * @example ratio(convoy, edgeAuth).slowest // e.g. 12.3
+ * Pools the rounds of several shapes into one summary (e.g. CPU per request of an arm over the whole run).
+ * @example pooled([shapeA.rounds.passthrough, shapeB.rounds.passthrough]).workerCpuMsPerRequest
  */
-export function ratio(a: VariantSummary, b: VariantSummary): Ratio {
-  return { p50: a.p50 / b.p50, p95: a.p95 / b.p95, slowest: a.slowest / b.slowest };
+export function pooled(groups: readonly (readonly RoundRecord[])[]): ArmSummary {
+  return summarize(groups.flat());
 }

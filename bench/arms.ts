@@ -1,0 +1,50 @@
+// What is measured: an arm is a Worker variant, and for edge-auth also the
+// state of its caches when a burst arrives. Each arm is one line of every
+// table and of the chart.
+import type { Variant } from './build';
+
+/** The cache states edge-auth is measured in. */
+export const CACHE_STATES = ['l1', 'redis', 'cold'] as const;
+export type CacheState = (typeof CACHE_STATES)[number];
+
+/** Every arm, in report order. */
+export const ARMS = [
+  'convoy',
+  'edge-auth:l1',
+  'edge-auth:redis',
+  'edge-auth:cold',
+  'jwt-only',
+  'passthrough',
+] as const;
+export type Arm = (typeof ARMS)[number];
+
+/** Short names for tables and the chart legend. */
+export const ARM_LABELS: Record<Arm, string> = {
+  convoy: 'convoy',
+  'edge-auth:l1': 'edge-auth L1 hit',
+  'edge-auth:redis': 'edge-auth L1 miss',
+  'edge-auth:cold': 'edge-auth cold',
+  'jwt-only': 'jwt-only',
+  passthrough: 'passthrough',
+};
+
+/** How each arm's bursts are prepared, for the report header. */
+export const ARM_DESCRIPTIONS: Record<Arm, string> = {
+  convoy: 'the Django middleware: JWT, then SELECT … FOR UPDATE; pg_sleep (the work under the lock); UPDATE',
+  'edge-auth:l1':
+    'warm isolate: a new session per user per round, one unmeasured request each loads it into L1 (and Redis), background work settles, then the burst (all within the 2 s L1 TTL)',
+  'edge-auth:redis':
+    'L1 miss, Redis hit: a new session per user per round, loaded into Redis by another edge-auth isolate (the primer); the measured isolate has never seen it',
+  'edge-auth:cold':
+    'cold: new users with new sessions each round: L1, Redis entry and touch marker all empty (first request after login)',
+  'jwt-only': "edge-auth's token extraction and jose verification, then the same forward(); no session",
+  passthrough: 'no auth: the same forward() only',
+};
+
+/**
+ * The Worker an arm runs on.
+ * @example variantOf('edge-auth:l1') // 'edge-auth'
+ */
+export function variantOf(arm: Arm): Variant {
+  return arm.startsWith('edge-auth') ? 'edge-auth' : (arm as Exclude<Arm, `edge-auth:${string}`>);
+}

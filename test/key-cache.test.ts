@@ -58,7 +58,12 @@ describe('remote key set across fresh isolates', () => {
     for (let i = 0; i < 5; i++) {
       const mf = await isolate(keyServer.url);
       const answers = await Promise.all(
-        Array.from({ length: 10 }, () => mf.dispatchFetch('http://edge.test/auth/session', bearer(token))),
+        Array.from({ length: 10 }, () =>
+          mf.dispatchFetch(
+            'http://edge.test/auth/session',
+            bearer(token) as Parameters<Miniflare['dispatchFetch']>[1],
+          ),
+        ),
       );
       expect(answers.map((r) => r.status)).toEqual(Array(10).fill(200));
       await Promise.all(answers.map((r) => r.arrayBuffer()));

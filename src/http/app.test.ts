@@ -303,6 +303,17 @@ describe('edge-auth HTTP surface (in-memory adapters)', () => {
     expect((await t.request('/auth/session', bearer(token))).status).toBe(401);
   });
 
+  it('a 503 still says how far the load got: degraded when Redis is down too, with the db stage', async () => {
+    const t = memoryApp();
+    const token = await t.login('u1', 's1');
+    t.cache.failing = true;
+    t.store.failing = true;
+    const res = await t.request('/auth/session', bearer(token));
+    expect(res.status).toBe(503);
+    expect(res.headers.get('Server-Timing')).toMatch(/cache;dur=[\d.]+;desc="degraded", db;dur=[\d.]+/);
+    expect(JSON.parse(t.logLines.at(-1)!)).toMatchObject({ outcome: 'unavailable', served: 'degraded' });
+  });
+
   it('answers 503 with Retry-After, not 401, when the database is down on a cache miss', async () => {
     const t = memoryApp();
     const token = await t.login('u1', 's1');

@@ -56,6 +56,17 @@ export interface Readiness {
 /** How long a revoked entry is kept at least: longer than any write-back in flight. */
 export const REVOKED_ENTRY_MIN_TTL_SECONDS = 60;
 
+/** The database failed during a load: a 503 that still says how far the load got. */
+class StoreUnavailable extends DependencyError {
+  constructor(
+    readonly served: Served,
+    readonly durations: Outcome['durations'],
+    cause: unknown,
+  ) {
+    super('database', { cause });
+  }
+}
+
 /** A session as this isolate knows it; `touchMarked` is mutated once a touch is under way. */
 interface Known {
   entry: CacheEntry;
@@ -111,10 +122,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     try {
       stored = await store.load(claims.sid);
     } catch (err) {
-      throw new DependencyError('database', { cause: err });
-    } finally {
       durations.db = performance.now() - dbStart;
+      throw new StoreUnavailable(served, durations, err);
     }
+    durations.db = performance.now() - dbStart;
     const entry = toEntry(stored, at);
     const ttl = writeBackTtl(entry, stored);
     if (served === 'miss' && ttl > 0) {
@@ -157,9 +168,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
           // A logout in this isolate may have landed meanwhile: it wins.
           known = l1?.get(claims.sid) ?? known;
         } catch (err) {
+          // Only this request's own load fails here (a leader's failure sends waiters to load alone).
+          if (err instanceof StoreUnavailable) ({ served, durations } = err);
+          else served = 'miss';
           const error =
             err instanceof DependencyError ? err : new DependencyError('database', { cause: err });
-          return { ok: false, error, served: 'miss', touch: 'none', durations, pending: settle() };
+          return { ok: false, error, served, touch: 'none', durations, pending: settle() };
         }
       }
 

@@ -187,9 +187,7 @@ describe('edge-auth on a Django database (auth_user, integer ids)', () => {
         const read = await worker.fetch('/auth/session', bearer(token));
         expect(read.status, `${sub} ${sid}`).toBe(401);
         expect(await read.json()).toMatchObject({ error: 'invalid_token' });
-        // At most the lookup by session id (text): the malformed id is in no statement, so no cast error.
-        expect(stack.neon.stats().statements.UPDATE).toBeUndefined();
-        expect(stack.neon.stats().statements.SELECT ?? 0).toBeLessThanOrEqual(1);
+        expect(stack.neon.stats().statements).toEqual({});
       }
     }
     const { rows } = await stack.pool.query("SELECT revoked_at FROM sessions WHERE id = 'bulk-42'");

@@ -214,4 +214,18 @@ describe('session core v2', () => {
     expect(foreign).toMatchObject({ ok: false, served: 'l1', touch: 'none' });
     expect(!foreign.ok && foreign.error.message).toBe('session belongs to another user');
   });
+
+  it('a sub the store says cannot be a user id is refused before any round trip', async () => {
+    const t = memoryApp();
+    const token = await t.login('42', 's1');
+    Object.assign(t.store, { isUserId: (id: string) => /^\d+$/.test(id) });
+    expect((await t.request('/auth/session', bearer(token))).status).toBe(200);
+    const reads = t.cache.stats.reads;
+    const claims = { sub: 'abc', sid: 's1', exp: 0 };
+    const refused = await t.services.authenticator.authenticate(claims);
+    expect(refused).toMatchObject({ ok: false, touch: 'none' });
+    expect(!refused.ok && refused.error.message).toBe('session not found');
+    expect(t.cache.stats.reads).toBe(reads);
+    expect(t.store.stats.selects).toBe(1);
+  });
 });

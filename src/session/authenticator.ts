@@ -146,6 +146,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 
   return {
     async authenticate(claims) {
+      // A sub that cannot be a user id names no session: refused before any
+      // round trip, and nothing is cached under the sid (its owner is unaffected).
+      if (store.isUserId?.(claims.sub) === false) {
+        const error = new AuthError('invalid_token', 'session not found');
+        return { ok: false, error, served: 'miss', touch: 'none', durations: {}, pending: Promise.resolve() };
+      }
       const at = now();
       const background: Promise<unknown>[] = [];
       const settle = () => Promise.allSettled(background).then(() => undefined);

@@ -82,4 +82,10 @@ export interface SessionStore {
   revoke(sid: string, userId: string): Promise<boolean>;
   /** Resolves when the database answers (readiness checks). */
   ping(): Promise<void>;
+  /**
+   * Whether `userId` (a token's `sub`) can name a user at all, e.g. an
+   * integer for an integer id column. Optional; when it answers no, the
+   * request is refused before any cache or database round trip.
+   */
+  isUserId?(userId: string): boolean;
 }

@@ -2,13 +2,22 @@ import fc from 'fast-check';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  type CheckContext,
+  checkExchange,
   describeCounterexample,
+  type Exchange,
+  FAR_FUTURE,
   type Focus,
   FuzzStats,
+  FuzzWorld,
   fuzzArbitraries,
   fuzzSettings,
   memoryHarness,
+  type OriginRecord,
+  type Outage,
+  PUBLIC_PATHS,
   saveCounterexample,
+  validToken,
 } from '../../test/support/fuzz-arbitraries';
 import { SECRET } from '../../test/support/memory-app';
 import type { Env } from '../env';
@@ -125,4 +134,96 @@ describe('fuzzing the HTTP surface (in-memory adapters)', () => {
       Math.max(120_000, runs * 25),
     );
   }
+});
+
+/** The checker must not be vacuous: each of these exchanges breaks an invariant, the last one none. */
+describe('the invariant checker', () => {
+  const world = new FuzzWorld();
+  world.markRevoked('s-alice-1', false);
+  const context: CheckContext = {
+    world,
+    secret: SECRET,
+    publicPaths: PUBLIC_PATHS,
+    forwardedHost: 'localhost',
+  };
+  const alice = validToken(SECRET, 'alice', 's-alice-0');
+  const aliceIdentity: [string, string][] = [
+    ['x-auth-user-id', 'alice'],
+    ['x-auth-session-id', 's-alice-0'],
+    ['x-auth-username', 'user-alice'],
+    ['x-auth-email', 'alice@example.com'],
+    ['x-auth-is-staff', 'true'],
+    ['x-auth-is-superuser', 'false'],
+  ];
+  const exchange = (
+    headers: [string, string][],
+    answer: Partial<Exchange['response']>,
+    origin: OriginRecord[] = [],
+    outage: Outage = 'none',
+  ): Exchange => ({
+    request: { method: 'GET', path: '/api', headers, body: null, outage },
+    method: 'GET',
+    sent: new Headers(headers),
+    response: { status: 200, headers: [], body: '', ...answer },
+    origin,
+    revoked: [],
+  });
+  const bearer = (token: string): [string, string][] => [['Authorization', `Bearer ${token}`]];
+  const forwarded = (headers: [string, string][], path = '/api'): OriginRecord[] => [
+    { path, headers: [['x-forwarded-host', 'localhost'], ['x-forwarded-proto', 'http'], ...headers] },
+  ];
+  const unsigned = (claims: object) =>
+    `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
+
+  const broken: [string, Exchange][] = [
+    [
+      "alice's identity for bob's token",
+      exchange(bearer(validToken(SECRET, 'bob', 's-bob-0')), {}, forwarded(aliceIdentity)),
+    ],
+    [
+      "alice's identity for an unsigned token naming her",
+      exchange(
+        bearer(unsigned({ sub: 'alice', sid: 's-alice-0', exp: FAR_FUTURE })),
+        {},
+        forwarded(aliceIdentity),
+      ),
+    ],
+    [
+      'the identity of a revoked session',
+      exchange(
+        bearer(validToken(SECRET, 'alice', 's-alice-1')),
+        {},
+        forwarded(aliceIdentity.map(([n, v]) => [n, n === 'x-auth-session-id' ? 's-alice-1' : v])),
+      ),
+    ],
+    ['a value cut short', exchange(bearer(alice), {}, forwarded(aliceIdentity.slice(0, 5)))],
+    [
+      'a client-spelled identity header next to the real ones',
+      exchange(bearer(alice), {}, forwarded([...aliceIdentity, ['x_auth_is_superuser', 'true']])),
+    ],
+    ['X-Real-IP from the client', exchange([], {}, forwarded([['x-real-ip', '10.0.0.1']], '/public/a'))],
+    ['a confusing path forwarded as public', exchange([], {}, forwarded([], '/public/..%2fadmin'))],
+    ['a 502', exchange([], { status: 502, body: '{"error":"bad_gateway"}' })],
+    ['a 503 with no outage', exchange([], { status: 503, headers: [['retry-after', '1']] })],
+    [
+      'a 500 identity_unrepresentable for a representable user',
+      exchange(bearer(alice), { status: 500, body: '{"error":"identity_unrepresentable"}' }),
+    ],
+    ['a 401 without its challenge', exchange([], { status: 401 })],
+    ['a control character in an answer header', exchange([], { headers: [['x-note', 'a\u0007b']] })],
+  ];
+  for (const [name, ex] of broken) {
+    it(`flags ${name}`, async () => {
+      expect(await checkExchange(ex, context)).not.toEqual([]);
+    });
+  }
+
+  it("passes alice's exact identity for her token, a 503 in an outage, a plain public path", async () => {
+    expect(await checkExchange(exchange(bearer(alice), {}, forwarded(aliceIdentity)), context)).toEqual([]);
+    const outage = exchange([], { status: 503, headers: [['retry-after', '1']] }, [], 'database');
+    expect(await checkExchange(outage, context)).toEqual([]);
+    expect(await checkExchange(exchange([], {}, forwarded([], '/public/caf%C3%A9.png')), context)).toEqual(
+      [],
+    );
+  });
 });

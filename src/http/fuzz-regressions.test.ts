@@ -1,0 +1,101 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type FuzzRequest, memoryHarness } from '../../test/support/fuzz-arbitraries';
+
+/**
+ * Every case the fuzzers (src/http/fuzz.test.ts, test/fuzz.test.ts) found and
+ * shrank, kept with its exact input and replayed on the in-memory adapters.
+ * Each must keep every invariant; the comment says what the failure was.
+ */
+describe('fuzz regressions', () => {
+  let harness: Awaited<ReturnType<typeof memoryHarness>>;
+  beforeEach(async () => {
+    harness = await memoryHarness();
+    vi.stubGlobal('fetch', harness.originFetch);
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.restoreAllMocks();
+  });
+
+  async function replay(request: FuzzRequest) {
+    const outcome = await harness.run(request);
+    if (!outcome) throw new Error('the HTTP client refused the case');
+    expect(outcome.problems).toEqual([]);
+    return outcome.exchange;
+  }
+
+  // The over-long identity's 500 has no body on HEAD: it is judged from the request (a live
+  // session of a user whose username is 400 × "é"), not from a body that HEAD never carries.
+  it('HEAD /public/.. with the session cookie of an over-long username: 500, no body, nothing forwarded', async () => {
+    const ex = await replay({
+      method: 'HEAD',
+      path: '/public/..',
+      headers: [
+        [
+          'Cookie',
+          'session=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJsb25nIiwic2lkIjoicy1sb25nLTQiLCJpYXQiOjEwMDAwMDAwMDAsImV4cCI6NDEwMjQ0NDgwMH0.9jj-bzg8ndY5gur22uppLzWnJ3sXfVm2OxTwuDmXTNk',
+        ],
+      ],
+      body: null,
+      outage: 'none',
+    });
+    expect(ex.response).toMatchObject({ status: 500, body: '' });
+    expect(ex.origin).toEqual([]);
+  });
+
+  it('HEAD // with the session cookie of an over-long email: 500, no body, nothing forwarded', async () => {
+    const ex = await replay({
+      method: 'HEAD',
+      path: '//',
+      headers: [
+        [
+          'Cookie',
+          'session=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJsb25nbWFpbCIsInNpZCI6InMtbG9uZ21haWwtMCIsImlhdCI6MTAwMDAwMDAwMCwiZXhwIjo0MTAyNDQ0ODAwfQ.fAoUgB19Urs_9EqkH6lcQFBCpS1bK92tclB7mXOHLiw',
+        ],
+      ],
+      body: null,
+      outage: 'none',
+    });
+    expect(ex.response).toMatchObject({ status: 500, body: '' });
+    expect(ex.origin).toEqual([]);
+  });
+
+  // In workerd the runtime supplies CF-Connecting-IP (127.0.0.1) when the client sends none, and
+  // edge-auth forwards it as X-Forwarded-For; in memory there is none, so none is forwarded.
+  it('GET /public/a… without CF-Connecting-IP: public, no X-Forwarded-For of the client', async () => {
+    const ex = await replay({
+      method: 'GET',
+      path: `/public/${'a'.repeat(100)}`,
+      headers: [],
+      body: null,
+      outage: 'none',
+    });
+    expect(ex.origin).toHaveLength(1);
+    expect(ex.origin[0]?.headers.map(([name]) => name)).not.toContain('x-forwarded-for');
+  });
+
+  // An empty CF-Connecting-IP is no address: edge-auth sends no X-Forwarded-For (workerd supplies its own).
+  it('GET /public with an empty CF-Connecting-IP: no X-Forwarded-For', async () => {
+    const ex = await replay({
+      method: 'GET',
+      path: '/public',
+      headers: [['CF-Connecting-IP', '']],
+      body: null,
+      outage: 'none',
+    });
+    expect(ex.origin[0]?.headers.map(([name]) => name)).not.toContain('x-forwarded-for');
+  });
+
+  // workerd reads the byte 0x80 as UTF-8 and forwards U+FFFD; edge-auth itself copies the value as it gets it.
+  it('get /public/a… with CF-Connecting-IP 0x80: X-Forwarded-For is the value edge-auth received', async () => {
+    const ex = await replay({
+      method: 'get',
+      path: `/public/${'a'.repeat(100)}`,
+      headers: [['CF-Connecting-IP', '\u0080']],
+      body: null,
+      outage: 'none',
+    });
+    expect(ex.origin[0]?.headers).toContainEqual(['x-forwarded-for', '\u0080']);
+  });
+});

@@ -136,6 +136,12 @@ describe('fuzzing the bundled Worker in workerd', () => {
       ) {
         return { refused: `undici: ${refusal(cause)}` };
       }
+      // Past its header limit workerd answers 431 and closes at once; a body still being
+      // written then fails with a reset. The Worker never saw the request.
+      const code = (cause as { code?: unknown } | undefined)?.code;
+      if ((code === 'ECONNRESET' || code === 'EPIPE') && headerBytes(req) > WORKERD_HEADER_LIMIT) {
+        return { refused: 'workerd: headers too large (reset while the body was sent)' };
+      }
       throw err;
     }
     const body = await response.text();
@@ -292,13 +298,12 @@ function refusal(err: unknown): string {
   const header = /^invalid (\S+) header$/.exec(message)?.[1];
   if (header)
     return HOP_BY_HOP.has(header) ? `refuses to send ${header}` : 'a byte it does not send in a header';
-  return message
-    .replace(/Headers.append: .* is an invalid header (name|value)\./, 'invalid header $1')
-    .replace(/"[^"]*" is an invalid header value/, 'invalid header value')
-    .replace(/character at index \d+ has a value of \d+/, 'character beyond Latin-1')
-    .replace(/'[^']*' is not a valid HTTP method/, 'invalid method')
-    .replace(/'[^']*' HTTP method is unsupported/, 'forbidden method')
-    .slice(0, 80);
+  if (message.includes('ByteString')) return 'a character beyond Latin-1';
+  if (/invalid header name/.test(message)) return 'an invalid header name';
+  if (/invalid header value/.test(message)) return 'an invalid header value';
+  if (/HTTP method is unsupported/.test(message)) return 'a forbidden method';
+  if (/is not a valid HTTP method/.test(message)) return 'an invalid method';
+  return message.slice(0, 80);
 }
 
 /** Framing headers undici decides itself and refuses from the caller. */
@@ -312,3 +317,10 @@ const HOP_BY_HOP = new Set([
   'expect',
   'proxy-connection',
 ]);
+
+/** workerd's limit on a request's headers (it answers 431 above it). */
+const WORKERD_HEADER_LIMIT = 128 * 1024;
+
+function headerBytes(req: FuzzRequest): number {
+  return req.headers.reduce((sum, [name, value]) => sum + name.length + value.length + 4, 0);
+}

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type FuzzRequest, memoryHarness } from '../../test/support/fuzz-arbitraries';
+import { buildJwt, FAR_FUTURE, type FuzzRequest, memoryHarness } from '../../test/support/fuzz-arbitraries';
 
 /**
  * Every case the fuzzers (src/http/fuzz.test.ts, test/fuzz.test.ts) found and
@@ -97,5 +97,38 @@ describe('fuzz regressions', () => {
       outage: 'none',
     });
     expect(ex.origin[0]?.headers).toContainEqual(['x-forwarded-for', '\u0080']);
+  });
+
+  // Over workerd's 128 KiB header limit it answers 431 and closes while a body is still being
+  // written: the client sees ECONNRESET and the Worker never ran. In memory the case is public.
+  it('PATCH /public?a=1 with a 196 KB session cookie (a 64 KiB token, percent-encoded) and a body', async () => {
+    const token = buildJwt('workerd-suite-secret-workerd-suite-secret', {
+      header: [
+        ['alg', '"HS256"'],
+        ['typ', '"JWT"'],
+        ['x', '"hh"'],
+      ],
+      claims: [
+        ['sub', '"alice"'],
+        ['sid', '"s-alice-0"'],
+        ['exp', String(FAR_FUTURE)],
+        ['pad', JSON.stringify('p'.repeat(49_023))],
+      ],
+      headerEncoding: 'b64url',
+      payloadEncoding: 'b64url',
+      payloadCharset: 'utf8',
+      signature: 'HS256',
+      signatureEncoding: 'b64url',
+    });
+    const cookie = `session=${[...token].map((ch) => `%${ch.charCodeAt(0).toString(16).padStart(2, '0')}`).join('')}`;
+    expect(cookie).toHaveLength(196_616);
+    const ex = await replay({
+      method: 'PATCH',
+      path: '/public?a=1',
+      headers: [['Cookie', cookie]],
+      body: ' ',
+      outage: 'none',
+    });
+    expect(ex.origin).toHaveLength(1);
   });
 });

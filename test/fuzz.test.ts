@@ -21,6 +21,7 @@ import {
   WORLD_SESSIONS,
   WORLD_USERS,
 } from './support/fuzz-arbitraries';
+import { captureLogs, type IsolateLogs } from './support/logs';
 import { type Stack, startStack, TEST_SECRET } from './support/stack';
 
 /**
@@ -41,6 +42,10 @@ describe('fuzzing the bundled Worker in workerd', () => {
   let workers: Record<Outage, Worker>;
   let context: CheckContext;
   const world = new FuzzWorld();
+  const isolateLogs: IsolateLogs[] = [];
+  /** Credentials sent (bearer tokens and cookie values long enough to be tokens), to look for in the logs. */
+  const credentials = new Set<string>();
+  let signingKey = '';
 
   beforeAll(async () => {
     stack = await startStack();
@@ -53,18 +58,19 @@ describe('fuzzing the bundled Worker in workerd', () => {
     const common = { PUBLIC_PATHS: PUBLIC_PATHS.join(','), ASSERTION_SIGNING_KEY: JSON.stringify(key) };
     const deadRedis = { UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${dead}`, L1_CACHE_TTL_SECONDS: '0' };
     const deadDatabase = { NEON_FETCH_ENDPOINT: `http://127.0.0.1:${dead}/sql`, L1_CACHE_TTL_SECONDS: '0' };
-    // The Worker logs a line per request; thousands would drown the output.
-    const quiet = {
-      handleRuntimeStdio: (out: NodeJS.ReadableStream, err: NodeJS.ReadableStream) => {
-        out.resume();
-        err.resume();
-      },
+    // Every line the isolates print is kept (not shown: thousands would drown the output) and
+    // scanned for secrets and tokens once the run is over.
+    signingKey = String(key.d);
+    const captured = (overrides: Record<string, string>) => {
+      const logs = captureLogs();
+      isolateLogs.push(logs);
+      return stack.workerWith(overrides, { handleRuntimeStdio: logs.handleRuntimeStdio });
     };
     const [none, redis, database, both] = await Promise.all([
-      stack.workerWith(common, quiet),
-      stack.workerWith({ ...common, ...deadRedis }, quiet),
-      stack.workerWith({ ...common, ...deadDatabase }, quiet),
-      stack.workerWith({ ...common, ...deadRedis, ...deadDatabase }, quiet),
+      captured(common),
+      captured({ ...common, ...deadRedis }),
+      captured({ ...common, ...deadDatabase }),
+      captured({ ...common, ...deadRedis, ...deadDatabase }),
     ]);
     workers = { none, redis, database, both };
     context = {
@@ -109,6 +115,12 @@ describe('fuzzing the bundled Worker in workerd', () => {
 
   /** Sends one request through the isolate of its outage and checks every invariant. */
   async function exchange(req: FuzzRequest): Promise<Outcome> {
+    for (const [name, value] of req.headers) {
+      const lower = name.toLowerCase();
+      const parts =
+        lower === 'authorization' ? value.split(/\s+/) : lower === 'cookie' ? value.split(/[;=]/) : [];
+      for (const part of parts) if (part.trim().length >= 24) credentials.add(part.trim());
+    }
     const init: RequestInit = {
       method: req.method,
       headers: req.headers,
@@ -251,6 +263,17 @@ describe('fuzzing the bundled Worker in workerd', () => {
       Math.max(60_000, runs * 100),
     );
   }
+
+  it('no line any isolate printed during the run holds a secret, a key or a token sent', () => {
+    const lines = isolateLogs.flatMap((logs) => [...logs.stdout(), ...logs.stderr()]);
+    expect(lines.length).toBeGreaterThan(1_000); // the request lines really were captured
+    const secrets = [TEST_SECRET, signingKey, stack.env().UPSTASH_REDIS_REST_TOKEN!, stack.db.url];
+    expect(credentials.size).toBeGreaterThan(100);
+    const leaks = lines.filter(
+      (line) => secrets.some((s) => line.includes(s)) || [...credentials].some((c) => line.includes(c)),
+    );
+    expect(leaks).toEqual([]);
+  });
 });
 
 /** Creates the world's users and sessions in the stack's database. */

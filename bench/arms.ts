@@ -48,3 +48,18 @@ export const ARM_DESCRIPTIONS: Record<Arm, string> = {
 export function variantOf(arm: Arm): Variant {
   return arm.startsWith('edge-auth') ? 'edge-auth' : (arm as Exclude<Arm, `edge-auth:${string}`>);
 }
+
+/**
+ * The order of the arms in round `round`: rows of a Williams design (a balanced Latin square), so
+ * over every `ARMS.length` rounds each arm runs first once and right after every other arm exactly
+ * once. A plain rotation would always run an arm after the same neighbour (edge-auth after the
+ * convoy, whose transactions leave PostgreSQL busy for a moment).
+ *
+ * @example armOrder(0) // ['convoy', 'edge-auth:l1', 'passthrough', 'edge-auth:redis', 'jwt-only', 'edge-auth:cold']
+ */
+export function armOrder(round: number): Arm[] {
+  const n = ARMS.length;
+  // First row 0, 1, n−1, 2, n−2, …; row r adds r (mod n). Balanced for an even n.
+  const first = Array.from({ length: n }, (_, j) => (j === 0 ? 0 : j % 2 === 1 ? (j + 1) / 2 : n - j / 2));
+  return first.map((k) => ARMS[(k + round) % n] as Arm);
+}

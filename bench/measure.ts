@@ -18,6 +18,8 @@ export interface Counters {
   logPosition: number;
   /** CPU time of the instance's workerd process so far, ms. */
   workerCpuMs: number;
+  /** TCP connections the origin has accepted so far (from every Worker). */
+  originConnections: number;
 }
 
 /** What one burst produced. */
@@ -30,7 +32,7 @@ export interface Burst {
   errors: number;
   /** How edge-auth served each request (`Server-Timing: cache;desc="…"`), counted by label. */
   served: Record<string, number>;
-  /** CPU this Node process (client, echo origin, protocol servers) used during the burst, ms. */
+  /** CPU this Node process (client, origin, protocol servers) used during the burst, ms. */
   harnessCpuMs: number;
 }
 
@@ -48,6 +50,7 @@ export async function readCounters(stack: BenchStack, target: Target): Promise<C
     statements: neon.statements,
     logPosition: await stack.writeLog.position(),
     workerCpuMs: target.cpuMs(),
+    originConnections: stack.origin.stats().connections,
   };
 }
 
@@ -111,7 +114,7 @@ export async function burst(target: Target, tokens: string[], perUser: number, t
       const ms = performance.now() - sent;
       const label = servedLabel(res.headers.get('Server-Timing'));
       if (label) served[label] = (served[label] ?? 0) + 1;
-      // The echo origin marks its answers: anything else is the Worker's own error.
+      // The origin marks its answers: anything else is the Worker's own error.
       const ok = res.status === 200 && res.headers.get('X-Demo-Origin') === 'yes' && body.byteLength > 0;
       return { ms, ok };
     } catch {

@@ -3,7 +3,7 @@
 // rounds (every arm once per round, order rotated) so machine drift hits all
 // arms alike.
 import type { WriteLogEntry } from '../dev/write-log';
-import { ARMS, type Arm, variantOf } from './arms';
+import { ARMS, type Arm, armOrder, variantOf } from './arms';
 import { buildBundles, VARIANTS, type Variant } from './build';
 import { CLOCK_TICKS_PER_SECOND } from './cpu';
 import { burst, readCounters, settle } from './measure';
@@ -126,7 +126,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     const stack = await startBenchStack({ ...options, ...settings, scripts: bundles.scripts });
     try {
       stack.setLatency(settings.latencyMs);
-      const noise = createNoiseMeter(); // after the workerd instances started: they count as ours
+      // After the workerd instances started: they count as ours, as do the backends of our database.
+      const noise = createNoiseMeter({ database: stack.db.name });
       const edgeAuthUsers: string[] = [];
       const scenarios: ScenarioResult[] = [];
       for (const [i, scenario] of settings.scenarios.entries()) {
@@ -215,8 +216,7 @@ class ScenarioRun {
       this.options.signal?.throwIfAborted();
       const { waitedMs } = await this.noise.quiet(quietCores, maxQuietWaitMs, this.options.signal);
       noise.waitedMs += waitedMs;
-      // Rotate the order so no arm always runs right after another.
-      const order = ARMS.map((_, k) => ARMS[(k + done) % ARMS.length] as Arm);
+      const order = armOrder(done);
       const start = this.noise.read();
       const records = new Map<Arm, RoundRecord>();
       for (const arm of order) records.set(arm, await this.round(arm, `r${attempt}`));
@@ -274,6 +274,7 @@ class ScenarioRun {
       ...result,
       foreignCpuMs,
       workerCpuMs: after.workerCpuMs - before.workerCpuMs,
+      originConnections: after.originConnections - before.originConnections,
       redisRequests: after.redisRequests - before.redisRequests,
       redisCommands: difference(after.redisCommands, before.redisCommands),
       sqlRequests: after.sqlRequests - before.sqlRequests,

@@ -1,5 +1,5 @@
 // The benchmark's slice of the local stack (dev/stack.ts): a fresh database
-// with the write log, a Redis key prefix, an echo origin, and per variant its
+// with the write log, a Redis key prefix, an origin, and per variant its
 // own Upstash and Neon protocol servers (so each variant's round trips are
 // counted apart) plus its own workerd instance, whose CPU time is read from
 // /proc. One more edge-auth instance, the primer, fills Redis for the
@@ -8,11 +8,12 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Redis } from '@upstash/redis';
 import { Miniflare, type MiniflareOptions, type Response as WorkerResponse } from 'miniflare';
-import { type EchoOrigin, type ProtocolServers, startLocalStack } from '../dev/stack';
+import { type ProtocolServers, startLocalStack } from '../dev/stack';
 import { mintToken } from '../dev/tokens';
 import type { Env } from '../src/env';
 import { COMPATIBILITY_DATE, VARIANTS, type Variant } from './build';
 import { cpuMs, withNewChild } from './cpu';
+import { startBenchOrigin } from './origin';
 import type { ConvoyEnv } from './workers/convoy';
 import type { PassthroughEnv } from './workers/passthrough';
 
@@ -61,14 +62,17 @@ export async function startBenchStack(opts: StackOptions) {
     redisUrl: opts.redisUrl,
     postgresUrl: opts.postgresAdminUrl,
     redisToken: REDIS_TOKEN,
-    origin: true,
     poolSize: 2,
   });
   const { database: db, pool, prefix } = local;
-  const origin = local.origin as EchoOrigin;
   const workers: Miniflare[] = [];
+  const origin = await startBenchOrigin().catch(async (err) => {
+    await local.stop();
+    throw err;
+  });
   const stop = async () => {
     await Promise.allSettled(workers.splice(0).map((mf) => mf.dispose()));
+    await origin.close();
     await local.stop();
   };
   const at = { db: db.url, origin: origin.url, prefix, opts };

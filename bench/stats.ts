@@ -15,6 +15,8 @@ export interface RoundRecord {
   harnessCpuMs: number;
   /** CPU others used on this machine during the burst, ms (bench/noise.ts). */
   foreignCpuMs: number;
+  /** New TCP connections the origin accepted during the burst (a Worker's pool growing). */
+  originConnections: number;
   redisRequests: number;
   redisCommands: Record<string, number>;
   sqlRequests: number;
@@ -61,6 +63,8 @@ export interface ArmSummary {
   requestsPerSecond: number;
   workerCpuMsPerRequest: number;
   harnessCpuMsPerRequest: number;
+  /** New origin connections per burst. */
+  originConnectionsPerRound: Spread;
   redis: {
     roundTripsPerRequest: number;
     roundTripsPerRound: Spread;
@@ -148,6 +152,7 @@ export function summarize(rounds: readonly RoundRecord[]): ArmSummary {
     requestsPerSecond: requests / (sum(rounds.map((r) => r.wallMs)) / 1000),
     workerCpuMsPerRequest: perRequest(sum(rounds.map((r) => r.workerCpuMs))),
     harnessCpuMsPerRequest: perRequest(sum(rounds.map((r) => r.harnessCpuMs))),
+    originConnectionsPerRound: spread(rounds.map((r) => r.originConnections)),
     redis: {
       roundTripsPerRequest: perRequest(sum(rounds.map((r) => r.redisRequests))),
       roundTripsPerRound: spread(rounds.map((r) => r.redisRequests)),

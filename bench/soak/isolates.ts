@@ -40,7 +40,7 @@ export interface Isolate {
 /** The isolates of a run. */
 export interface Isolates {
   list: Isolate[];
-  /** Disposes every isolate and waits until its output has been read to the end. */
+  /** Disposes every isolate and reads what it printed to the end (once; later calls wait for the first). */
   dispose(): Promise<void>;
 }
 
@@ -53,25 +53,30 @@ export interface Isolates {
  * try { await isolates.list[0].fetch('/api', token); } finally { await isolates.dispose(); }
  */
 export async function startIsolates(scriptPath: string, specs: IsolateSpec[]): Promise<Isolates> {
-  const started: { mf: Miniflare; ended: Promise<void> }[] = [];
+  const started: Miniflare[] = [];
   const list: Isolate[] = [];
-  const dispose = async () => {
-    await Promise.allSettled(started.map((s) => s.mf.dispose()));
-    // A stream that never ends must not hang the run: its lines so far are what we have.
-    await Promise.race([
-      Promise.all(started.map((s) => s.ended)),
-      new Promise((r) => setTimeout(r, 5000).unref()),
-    ]);
+  const outputs: CapturedOutput[] = [];
+  let disposed: Promise<void> | undefined;
+  const dispose = () => {
+    disposed ??= drain();
+    return disposed;
+  };
+  const drain = async () => {
+    await Promise.allSettled(started.map((mf) => mf.dispose()));
+    // The processes have exited, but what they wrote may still be in the pipes, and
+    // Miniflare's streams never end: read until nothing new arrives for 100 ms.
+    const size = () => outputs.reduce((n, o) => n + o.stdout.length + o.stderr.length, 0);
+    let last = -1;
+    for (let waited = 0; size() !== last && waited < 5000; waited += 100) {
+      last = size();
+      await new Promise((r) => setTimeout(r, 100));
+    }
   };
   try {
     for (const [index, spec] of specs.entries()) {
       const before = new Set(await workerdDescendants());
       const output: CapturedOutput = { stdout: [], stderr: [] };
-      // Settled once Miniflare has handed over the streams and both have ended.
-      let streamsHandedOver: (streams: Promise<unknown>) => void = () => undefined;
-      const ended = new Promise<void>((resolve) => {
-        streamsHandedOver = (streams) => void streams.then(() => resolve());
-      });
+      outputs.push(output);
       const mf = withoutExitOnSignal(
         () =>
           new Miniflare({
@@ -84,13 +89,13 @@ export async function startIsolates(scriptPath: string, specs: IsolateSpec[]): P
             bindings: spec.bindings,
             // Port 0: any free port. Only used between samples, to read the heap after a GC.
             inspectorPort: 0,
-            handleRuntimeStdio: (stdout: Readable, stderr: Readable) =>
-              streamsHandedOver(
-                Promise.all([collectLines(stdout, output.stdout), collectLines(stderr, output.stderr)]),
-              ),
+            handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+              collectLines(stdout, output.stdout);
+              collectLines(stderr, output.stderr);
+            },
           }),
       );
-      started.push({ mf, ended });
+      started.push(mf);
       await mf.ready;
       const fresh = (await workerdDescendants()).filter((pid) => !before.has(pid));
       if (fresh.length !== 1) throw new Error(`expected one new workerd process, found ${fresh.length}`);
@@ -113,23 +118,14 @@ export async function startIsolates(scriptPath: string, specs: IsolateSpec[]): P
   }
 }
 
-/** Splits a stream into lines (without the newline); resolves when it ends or closes. */
-function collectLines(stream: Readable, into: string[]): Promise<void> {
+/** Splits a stream into lines (without the newline); workerd ends every line it prints. */
+function collectLines(stream: Readable, into: string[]): void {
   let partial = '';
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {
     const parts = (partial + chunk).split('\n');
     partial = parts.pop() ?? '';
     for (const line of parts) if (line !== '') into.push(line);
-  });
-  return new Promise((resolve) => {
-    const done = () => {
-      if (partial) into.push(partial);
-      partial = '';
-      resolve();
-    };
-    stream.once('end', done);
-    stream.once('close', done);
   });
 }
 

@@ -31,6 +31,8 @@ export interface LoadOptions {
   pacing: Pacing;
   requests: number;
   concurrency: number;
+  /** Every user is active in at least this many windows (default 1): caps a user's requests per window. */
+  minWindows?: number;
   /** Epoch ms after which no request is sent. */
   deadline: number;
   signal?: AbortSignal;
@@ -69,13 +71,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const users = tokens.length;
   const startedAt = Date.now();
   const lastWindow = new Int32Array(users).fill(-1);
+  const inWindow = new Int32Array(users);
+  // At most this many requests per user per window, so the requests spread over
+  // at least `minWindows` windows however fast the machine is.
+  const perWindow = Math.ceil(requests / (users * (options.minWindows ?? 1)));
   const records: RequestRecord[] = [];
   let sent = 0;
   const control = { sent: 0, failed: 0 };
   let lastAnswerAt = startedAt;
   let stoppedBy: LoadResult['stoppedBy'] = 'count';
 
-  /** The user to send for now, or how long until one's window opens. */
+  /** The user to send for now, or how long until a window with room opens. */
   const pick = (rel: number): { user: number; window: number } | { waitMs: number } => {
     let fresh = -1;
     let freshStart = Number.POSITIVE_INFINITY;
@@ -83,12 +89,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     let waitMs = Number.POSITIVE_INFINITY;
     for (let u = 0; u < users; u++) {
       const k = pacing.windowAt(u, rel);
-      if (k < 0) {
-        waitMs = Math.min(waitMs, pacing.untilNextMs(u, rel));
+      const current = k >= 0 && lastWindow[u] === k;
+      if (k < 0 || (current && (inWindow[u] as number) >= perWindow)) {
+        // Between windows, or this window's share is sent: the user's next window.
+        waitMs = Math.min(waitMs, k < 0 ? pacing.untilNextMs(u, rel) : pacing.windowStartMs(u, k + 1) - rel);
         continue;
       }
       open.push(u);
-      if ((lastWindow[u] as number) < k && pacing.windowStartMs(u, k) < freshStart) {
+      if (!current && pacing.windowStartMs(u, k) < freshStart) {
         fresh = u;
         freshStart = pacing.windowStartMs(u, k);
       }
@@ -96,7 +104,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const user = fresh >= 0 ? fresh : open[Math.floor(Math.random() * open.length)];
     if (user === undefined) return { waitMs };
     const window = pacing.windowAt(user, rel);
+    if (lastWindow[user] !== window) inWindow[user] = 0;
     lastWindow[user] = window;
+    inWindow[user] = (inWindow[user] as number) + 1;
     return { user, window };
   };
 

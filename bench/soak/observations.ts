@@ -19,6 +19,8 @@ export interface SoakSettings {
   touchIntervalSeconds: number;
   sessionCacheTtlSeconds: number;
   l1TtlSeconds: number;
+  /** Requests are spread over at least this many windows per user (a cap per user and window). */
+  minWindows: number;
   /** The load stops sending after this long even if `requests` were not all sent. */
   timeLimitSeconds: number;
   /** Unmeasured requests per isolate before the run (JIT, sockets, pools). */

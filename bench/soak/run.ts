@@ -35,6 +35,7 @@ export const SOAK_DEFAULTS: SoakSettings = {
   touchIntervalSeconds: 2,
   sessionCacheTtlSeconds: 5,
   l1TtlSeconds: 2,
+  minWindows: 10,
   timeLimitSeconds: 300,
   warmupRequests: 300,
   rssGrowthLimitMiB: 30,
@@ -171,6 +172,7 @@ async function withStack(
       pacing,
       requests: settings.requests,
       concurrency: settings.concurrency,
+      minWindows: settings.minWindows,
       deadline: Date.now() + settings.timeLimitSeconds * 1000,
       ...(options.signal ? { signal: options.signal } : {}),
       onSent(sent) {

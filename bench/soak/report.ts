@@ -42,7 +42,7 @@ export function formatReport(report: SoakReport, o: SoakObservations, context: R
     ['errors', String(f.errors)],
     ['users', String(f.users)],
     ['isolates', `${f.isolates} + control (${o.memory.map((r) => r.note || 'default').join(', ')})`],
-    ['touch intervals (T)', `${f.touchIntervals.toFixed(1)} of ${s.touchIntervalSeconds} s`],
+    ['touch intervals', `${f.touchIntervals.toFixed(1)} intervals of T = ${s.touchIntervalSeconds} s`],
     [
       'active windows per user',
       `${f.windowsPerUser.min}–${f.windowsPerUser.max} (${f.windowsPerUser.total} in all)`,

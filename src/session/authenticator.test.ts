@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bearer, memoryApp, T0 } from '../../test/support/memory-app';
+import { refusalWindow } from './touch';
 
 describe('the touch: at most one last_login write per user per interval', () => {
   it('50 concurrent requests from one user: one shared read, one claim, one UPDATE; then no network', async () => {
@@ -227,5 +228,26 @@ describe('session core v2', () => {
     expect(!refused.ok && refused.error.message).toBe('session not found');
     expect(t.cache.stats.reads).toBe(reads);
     expect(t.store.stats.selects).toBe(1);
+  });
+
+  it('a previous UPDATE that ran late after its claim does not make the next prompt one be refused', async () => {
+    const t = memoryApp({ TOUCH_INTERVAL_SECONDS: '60' });
+    const token = await t.login('u1', 's1');
+    const touch = t.store.touch;
+    t.store.touch = async (...args) => {
+      t.clock.now += 2_000; // this UPDATE reaches the database 2 s after its claim
+      t.store.touch = touch;
+      return touch(...args);
+    };
+    await t.request('/auth/session', bearer(token));
+    await t.settle();
+    expect(t.store.users.get('u1')!.lastLogin).toBe(T0 + 2_000);
+    t.clock.now = T0 + 60_500; // the marker (claimed at T0) has expired; 58.5 s since the write
+    await t.request('/auth/session', bearer(token));
+    await t.settle();
+    expect(t.store.stats.touchStatements).toBe(2);
+    expect(t.store.users.get('u1')!.lastLogin).toBe(T0 + 60_500); // written, not refused
+    expect(refusalWindow(300)).toBe(295);
+    expect(refusalWindow(2)).toBe(1.5);
   });
 });

@@ -22,6 +22,7 @@ export function createToucher(options: {
   log: (line: string) => void;
 }) {
   const { cache, store, intervalSeconds, log } = options;
+  const refuseWithin = refusalWindow(intervalSeconds);
 
   /** With the marker: claim it, then write. */
   async function touch(userId: string): Promise<TouchOutcome> {
@@ -47,7 +48,7 @@ export function createToucher(options: {
    */
   async function write(userId: string): Promise<TouchOutcome> {
     try {
-      return (await store.touch(userId, intervalSeconds)) ? 'written' : 'unchanged';
+      return (await store.touch(userId, refuseWithin)) ? 'written' : 'unchanged';
     } catch (err) {
       log(`edge-auth: last_login touch failed: ${describeCause(err)}`);
       return 'failed';
@@ -58,3 +59,19 @@ export function createToucher(options: {
 }
 
 export type Toucher = ReturnType<typeof createToucher>;
+
+/**
+ * How recent a `last_login` the UPDATE's WHERE clause refuses to overwrite:
+ * the interval less a slack of min(interval / 4, 5 s). The marker keeps
+ * claims an interval apart on Redis's clock; the WHERE measures from the last
+ * UPDATE's `now()` on the database's. Without the slack, a previous UPDATE
+ * that ran late after its claim would make the next, prompt one look
+ * redundant and be refused — and that interval's write would be lost while
+ * the marker stays set (found by the soak run, unpaced).
+ *
+ * @example
+ * refusalWindow(300) // 295
+ */
+export function refusalWindow(intervalSeconds: number): number {
+  return intervalSeconds - Math.min(intervalSeconds / 4, 5);
+}

@@ -9,11 +9,11 @@ import { freePort } from './ports';
 import { pingRedis } from './upstash/redis-engine';
 
 /**
- * The path of an executable on PATH, or undefined.
+ * The path of an executable on PATH (then in `extraDirs`), or undefined.
  * @example await findOnPath('redis-server') // '/usr/bin/redis-server'
  */
-export async function findOnPath(name: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+export async function findOnPath(name: string, extraDirs: string[] = []): Promise<string | undefined> {
+  for (const dir of [...(process.env.PATH ?? '').split(delimiter), ...extraDirs].filter(Boolean)) {
     const candidate = join(dir, name);
     try {
       await access(candidate, constants.X_OK);

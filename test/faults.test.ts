@@ -306,7 +306,7 @@ describe('dependency faults in workerd', () => {
         (n) => n === 1,
       );
       // … then the interval passes: the marker expires, last_login is older than the interval.
-      await intervalPasses(userId, 300);
+      await stack.intervalPasses(userId, 300);
 
       await stack.neon.setFault('down');
       stack.upstash.resetStats();
@@ -349,23 +349,6 @@ describe('dependency faults in workerd', () => {
       expect(statements()).toEqual({ UPDATE: 1 });
       expect(await stack.writes(userId)).toBe(2);
     });
-
-    /** The interval has passed for `userId`: the marker expires, last_login is older than it (no trigger). */
-    async function intervalPasses(userId: string, intervalSeconds: number) {
-      await stack.redis.del(`${stack.prefix}touch:${userId}`);
-      const client = await stack.pool.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query('SET LOCAL session_replication_role = replica');
-        await client.query(
-          'UPDATE users SET last_login = last_login - make_interval(secs => $2 + 1) WHERE id = $1',
-          [userId, intervalSeconds],
-        );
-        await client.query('COMMIT');
-      } finally {
-        client.release();
-      }
-    }
   });
 
   describe('Redis and database together', () => {

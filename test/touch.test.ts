@@ -17,24 +17,6 @@ describe('the touch in workerd', () => {
     await stack?.stop();
   });
 
-  /** The interval has passed for `userId`: the marker expires, last_login is older than it. */
-  async function intervalPasses(userId: string, intervalSeconds: number) {
-    await stack.redis.del(`${stack.prefix}touch:${userId}`);
-    const client = await stack.pool.connect();
-    try {
-      // Replica mode skips the write-log trigger: backdating is the test's doing, not a touch.
-      await client.query('BEGIN');
-      await client.query('SET LOCAL session_replication_role = replica');
-      await client.query(
-        'UPDATE users SET last_login = last_login - make_interval(secs => $2 + 1) WHERE id = $1',
-        [userId, intervalSeconds],
-      );
-      await client.query('COMMIT');
-    } finally {
-      client.release();
-    }
-  }
-
   it('50 concurrent requests of one user in a cold isolate: one Redis read, one claim, one UPDATE', async () => {
     await stack.user('burst');
     const token = await stack.session('s-burst', 'burst');
@@ -48,7 +30,7 @@ describe('the touch in workerd', () => {
       () => stack.redis.exists(`${stack.prefix}session:s-burst`),
       (n) => n === 1,
     );
-    await intervalPasses('burst', 300);
+    await stack.intervalPasses('burst', 300);
 
     const worker = await stack.worker({ L1_CACHE_TTL_SECONDS: '10' });
     stack.upstash.resetStats();
@@ -97,7 +79,7 @@ describe('the touch in workerd', () => {
     expect(stack.upstash.stats().commands).toEqual({ MGET: 1 });
     expect(stack.neon.stats().statements.UPDATE ?? 0).toBe(0);
 
-    await intervalPasses('again', 300);
+    await stack.intervalPasses('again', 300);
     expect((await burst(await stack.worker())).every((r) => r.status === 200)).toBe(true);
     await eventually(
       () => stack.writes('again'),

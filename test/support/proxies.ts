@@ -1,12 +1,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { type IncomingHttpHeaders, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { findOnPath } from '../../dev/redis-process';
 
 export type ProxyKind = 'nginx' | 'caddy';
 
@@ -239,19 +239,8 @@ async function aptInstall() {
   }
 }
 
-async function findExecutable(name: string): Promise<string | undefined> {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'];
-  for (const dir of dirs.filter(Boolean)) {
-    const candidate = join(dir, name);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
+/** nginx lives in sbin, which a non-root PATH may lack. */
+const findExecutable = (name: string) => findOnPath(name, ['/usr/local/sbin', '/usr/sbin', '/sbin']);
 
 export interface Answer {
   status: number;

@@ -104,6 +104,27 @@ export async function startStack() {
     },
     /** Rows whose last_login was written, per the trigger. */
     writes: (userId?: string): Promise<number> => writeLog.count(userId),
+    /**
+     * The touch interval has passed for `userId`, without waiting for it: the
+     * marker is deleted (as Redis would expire it) and last_login is backdated
+     * past the interval, in replica mode so the write log's trigger does not
+     * count the backdating as a touch.
+     */
+    async intervalPasses(userId: string, intervalSeconds: number): Promise<void> {
+      await redis.del(`${prefix}touch:${userId}`);
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('SET LOCAL session_replication_role = replica');
+        await client.query(
+          'UPDATE users SET last_login = last_login - make_interval(secs => $2 + 1) WHERE id = $1',
+          [userId, intervalSeconds],
+        );
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    },
     /** Disposes the Worker isolates, then the stack (keys, servers, database). */
     async stop() {
       await Promise.allSettled(workers.map((w) => w.dispose()));

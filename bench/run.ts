@@ -1,7 +1,9 @@
 // The benchmark's core, callable from the CLI (bench/main.ts) and the smoke
 // test: builds the four Workers, starts the stack, and runs interleaved
-// rounds (every arm once per round, order rotated) so machine drift hits all
-// arms alike.
+// rounds. A round sends one burst of every arm in every load shape (arms in a
+// balanced order, shapes in a rotating one), so machine drift hits all arms
+// and all shapes alike: one user's burst and N users' are compared within
+// the same minutes.
 import type { WriteLogEntry } from '../dev/write-log';
 import { ARMS, type Arm, armOrder, variantOf } from './arms';
 import { buildBundles, VARIANTS, type Variant } from './build';
@@ -129,13 +131,22 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       // After the workerd instances started: they count as ours, as do the backends of our database.
       const noise = createNoiseMeter({ database: stack.db.name });
       const edgeAuthUsers: string[] = [];
-      const scenarios: ScenarioResult[] = [];
-      for (const [i, scenario] of settings.scenarios.entries()) {
-        // Each scenario gets an equal share of what is left of the budget.
-        const share = (deadline - Date.now()) / (settings.scenarios.length - i);
-        const run = new ScenarioRun(stack, settings, scenario, options, edgeAuthUsers, noise);
-        scenarios.push(await run.run(Date.now() + share));
+      const shapes = settings.scenarios.map(
+        (sc) => new ShapeRun(stack, settings, sc, options, edgeAuthUsers, noise),
+      );
+      for (const shape of shapes) await shape.setUp();
+      // One unmeasured round: JIT, connection pools and sockets warm up, warm users get their touch.
+      for (const shape of shapes) await shape.warmUp();
+      let done = 0;
+      while (done < settings.rounds && (done === 0 || Date.now() < deadline)) {
+        // Rotate the shapes, and reverse them every other round, so their neighbours change.
+        const order = shapes.map((_, k) => shapes[(k + done) % shapes.length] as ShapeRun);
+        for (const shape of done % 2 === 0 ? order : order.reverse()) await shape.block(done);
+        done++;
+        log(`round ${done}/${settings.rounds} (every shape, every arm)`);
       }
+      if (done < settings.rounds) log(`time budget reached after ${done} round(s)`);
+      const scenarios = shapes.map((shape) => shape.result());
       const touches = await checkTouches(stack, edgeAuthUsers, settings.touchIntervalSeconds);
       const pid = (v: Variant) => stack.targets[v].pid ?? null;
       return {
@@ -164,11 +175,18 @@ interface Prepared {
   users: string[];
 }
 
-/** One load shape: its users, how each arm's burst is prepared, and its interleaved rounds. */
-class ScenarioRun {
+/** One load shape: its users, how each arm's burst is prepared, and its measured blocks. */
+class ShapeRun {
   private readonly shape: string;
   private readonly quietMs: number;
   private readonly fixed = new Map<Arm, Login[]>();
+  private readonly rounds = Object.fromEntries(ARMS.map((a) => [a, [] as RoundRecord[]])) as Record<
+    Arm,
+    RoundRecord[]
+  >;
+  private readonly noiseStats = { discarded: 0, keptNoisy: 0, waitedMs: 0, foreign: [] as number[] };
+  /** Attempts so far: names the sessions and users of each one. */
+  private attempt = 0;
 
   constructor(
     private readonly stack: BenchStack,
@@ -189,9 +207,8 @@ class ScenarioRun {
     return Array.from({ length: this.scenario.users }, (_, u) => `${name}-${this.shape}${tag}-${u}`);
   }
 
-  async run(deadline: number): Promise<ScenarioResult> {
-    const { users, concurrency } = this.scenario;
-    const log = this.options.log ?? (() => undefined);
+  /** Seeds the users that keep their identity over the run. */
+  async setUp(): Promise<void> {
     for (const arm of ARMS) {
       if (arm === 'edge-auth:cold') continue; // new users every round
       const ids = this.userIds(arm);
@@ -200,63 +217,61 @@ class ScenarioRun {
       // edge-auth's warm arms get a new session every round; the others keep this one.
       if (!arm.startsWith('edge-auth')) this.fixed.set(arm, await this.stack.login(ids, 'fixed'));
     }
+  }
 
-    // One unmeasured round: JIT, connection pools and sockets warm up, warm users get their touch.
+  /** One burst of every arm, not measured. */
+  async warmUp(): Promise<void> {
     for (const arm of ARMS) await this.round(arm, 'w');
-    const rounds = Object.fromEntries(ARMS.map((a) => [a, [] as RoundRecord[]])) as Record<
-      Arm,
-      RoundRecord[]
-    >;
+  }
+
+  /**
+   * Round `k` of this shape: every arm once, in a balanced order, on a quiet machine. Measured
+   * again while others used the CPU meanwhile (at most `maxAttempts` times; the last is kept).
+   */
+  async block(k: number): Promise<void> {
     const { quietCores, maxQuietWaitMs, maxAttempts } = this.settings;
-    const noise = { discarded: 0, keptNoisy: 0, waitedMs: 0, foreign: [] as number[] };
-    let done = 0;
-    let attempt = 0;
-    let attempts = 0; // of the current round
-    while (done < this.settings.rounds && (done === 0 || Date.now() < deadline)) {
+    const log = this.options.log ?? (() => undefined);
+    for (let attempts = 1; ; attempts++) {
       this.options.signal?.throwIfAborted();
       const { waitedMs } = await this.noise.quiet(quietCores, maxQuietWaitMs, this.options.signal);
-      noise.waitedMs += waitedMs;
-      const order = armOrder(done);
+      this.noiseStats.waitedMs += waitedMs;
       const start = this.noise.read();
       const records = new Map<Arm, RoundRecord>();
-      for (const arm of order) records.set(arm, await this.round(arm, `r${attempt}`));
-      attempt++;
-      attempts++;
+      const tag = `a${this.attempt++}`;
+      for (const arm of armOrder(k)) records.set(arm, await this.round(arm, tag));
       const foreign = this.noise.since(start);
-      // Others kept a share of a core busy over the round, or took a bite out of one burst.
+      // Others kept a share of a core busy over the block, or took a bite out of one burst.
       const noisy =
         foreign.cores > quietCores ||
         [...records.values()].some((r) => r.foreignCpuMs > Math.max(20, quietCores * r.wallMs));
       if (noisy && attempts < maxAttempts) {
-        noise.discarded++;
-        log(
-          `${users} user(s) × ${concurrency}: others used ${foreign.cores.toFixed(2)} cores, measuring again`,
-        );
+        this.noiseStats.discarded++;
+        log(`${this.shape}: others used ${foreign.cores.toFixed(2)} cores, measuring again`);
         continue;
       }
-      if (noisy) noise.keptNoisy++;
-      noise.foreign.push(foreign.cores);
-      for (const [arm, record] of records) rounds[arm].push(record);
-      done++;
-      attempts = 0;
-      log(
-        `${users} user(s) × ${concurrency}: round ${done}/${this.settings.rounds}${noisy ? ' (noisy, kept)' : ''}`,
-      );
+      if (noisy) this.noiseStats.keptNoisy++;
+      this.noiseStats.foreign.push(foreign.cores);
+      for (const [arm, record] of records) this.rounds[arm].push(record);
+      return;
     }
-    if (done < this.settings.rounds) log(`time budget reached after ${done} round(s)`);
+  }
+
+  result(): ScenarioResult {
+    const n = this.noiseStats;
+    const completed = this.rounds.convoy.length;
     return {
-      users,
-      concurrency,
+      users: this.scenario.users,
+      concurrency: this.scenario.concurrency,
       roundsPlanned: this.settings.rounds,
-      roundsCompleted: done,
+      roundsCompleted: completed,
       noise: {
-        discarded: noise.discarded,
-        keptNoisy: noise.keptNoisy,
-        waitedMs: noise.waitedMs,
-        foreignCoresMean: noise.foreign.reduce((a, b) => a + b, 0) / Math.max(1, noise.foreign.length),
+        discarded: n.discarded,
+        keptNoisy: n.keptNoisy,
+        waitedMs: n.waitedMs,
+        foreignCoresMean: n.foreign.reduce((a, b) => a + b, 0) / Math.max(1, n.foreign.length),
       },
-      arms: Object.fromEntries(ARMS.map((a) => [a, summarize(rounds[a])])) as Record<Arm, ArmSummary>,
-      rounds,
+      arms: Object.fromEntries(ARMS.map((a) => [a, summarize(this.rounds[a])])) as Record<Arm, ArmSummary>,
+      rounds: this.rounds,
     };
   }
 

@@ -147,6 +147,13 @@ export function formatReport(result: BenchResult, ctx: ReportContext): string {
     '',
     ...ratioLines(result.scenarios),
     '',
+    '## Paired by round: burst wall time ÷ passthrough’s in the same round (median, quartiles)',
+    '',
+    'Robust to the slow bursts that set pooled p95/p99 (all requests of a burst finish within a few ms of each other here:',
+    'one Node process sends them and plays the origin, so it handles a burst in batches).',
+    '',
+    ...pairedLines(result.scenarios),
+    '',
     '## Same user ÷ distinct users (p95)',
     '',
     ...sameVersusDistinct(result),
@@ -258,6 +265,31 @@ function ratioLines(scenarios: ScenarioResult[]): string[] {
       `edge-auth L1 hit ÷ passthrough ${triple(l1, passthrough)}; L1 miss ÷ passthrough ${triple(sc.arms['edge-auth:redis'], passthrough)}; ` +
       `jwt-only ÷ passthrough ${triple(sc.arms['jwt-only'], passthrough)}`
     );
+  });
+}
+
+/**
+ * Median and quartiles over rounds of `arm`'s burst wall ÷ passthrough's in the same round.
+ * @example pairedWallRatio(scenario, 'edge-auth:l1') // { q25: 0.97, median: 1.08, q75: 1.2 }
+ */
+export function pairedWallRatio(sc: ScenarioResult, arm: Arm) {
+  const base = sc.rounds.passthrough;
+  const ratios = sc.rounds[arm]
+    .map((r, i) => r.wallMs / (base[i]?.wallMs ?? Number.NaN))
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+  const at = (q: number) => ratios[Math.min(ratios.length - 1, Math.floor(q * ratios.length))] ?? Number.NaN;
+  return { q25: at(0.25), median: at(0.5), q75: at(0.75) };
+}
+
+function pairedLines(scenarios: ScenarioResult[]): string[] {
+  const arms: Arm[] = ['convoy', 'edge-auth:l1', 'edge-auth:redis', 'edge-auth:cold', 'jwt-only'];
+  return scenarios.map((sc) => {
+    const cells = arms.map((arm) => {
+      const p = pairedWallRatio(sc, arm);
+      return `${ARM_LABELS[arm]} ${x(p.median)} (${x(p.q25)}–${x(p.q75)})`;
+    });
+    return `- ${shapeName(sc)}: ${cells.join('; ')}`;
   });
 }
 

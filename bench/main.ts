@@ -17,7 +17,7 @@ const USAGE = `usage: npm run bench -- [options]
   --scenarios LIST    USERSxREQUESTS-PER-USER load shapes, comma-separated (default
                       ${DEFAULT_SCENARIOS.map((s) => `${s.users}x${s.concurrency}`).join(',')}:
                       N = 1, 5, 20, 50 from one user, then N users × 1)
-  --budget-s N        stop starting rounds after N seconds (default 150)
+  --budget-s N        stop starting rounds after N seconds (default 120)
   --quiet-cores X     others' CPU use (cores) that makes the machine "not quiet": rounds wait
                       for less, and are measured again when their bursts saw more (default 0.2)
   --max-wait-s N      longest wait for a quiet machine before a round (default 10)
@@ -75,7 +75,7 @@ function parseOptions(argv: string[]) {
     rounds: wholeNumber('rounds', values.rounds, 10, 1, 1000),
     latencyMs: wholeNumber('latency-ms', values['latency-ms'], 0, 0, 1000),
     scenarios: scenarios ?? DEFAULT_SCENARIOS,
-    timeBudgetMs: wholeNumber('budget-s', values['budget-s'], 150, 1, 36_000) * 1000,
+    timeBudgetMs: wholeNumber('budget-s', values['budget-s'], 120, 1, 36_000) * 1000,
     quietCores,
     maxQuietWaitMs: wholeNumber('max-wait-s', values['max-wait-s'], 10, 0, 3600) * 1000,
     maxAttempts: wholeNumber('attempts', values.attempts, 4, 1, 100),

@@ -127,9 +127,10 @@ export function formatReport(result: BenchResult, ctx: ReportContext): string {
     `         measured again if its bursts saw more, up to ${s.maxAttempts} attempts (then kept, counted as noisy);`,
     `         ${noiseSummary(result.scenarios)}`,
     '',
-    'Workers: four bundles built by wrangler, each in its own workerd (Miniflare, compat date 2026-04-20), all relaying with',
-    'the same forward() to the same origin. edge-auth runs with TOUCH_INTERVAL_SECONDS=' +
-      `${s.touchIntervalSeconds}, SESSION_CACHE_TTL_SECONDS=${s.sessionCacheTtlSeconds}, L1_CACHE_TTL_SECONDS=${s.l1CacheTtlSeconds}.`,
+    'Workers: four bundles built by wrangler; every arm runs in its own workerd (Miniflare, compat date 2026-04-20),',
+    'all relaying with the same forward() to the same origin. Before every burst, as many unmeasured requests from other',
+    'users warm the Worker’s origin connections (workerd drops idle ones after ~4 s). edge-auth runs with',
+    `TOUCH_INTERVAL_SECONDS=${s.touchIntervalSeconds}, SESSION_CACHE_TTL_SECONDS=${s.sessionCacheTtlSeconds}, L1_CACHE_TTL_SECONDS=${s.l1CacheTtlSeconds}.`,
     ...ARMS.map((arm) => `- ${ARM_LABELS[arm]}: ${ARM_DESCRIPTIONS[arm]}`),
     `  (convoy: pg_sleep(${s.lockHoldMs / 1000}) MODELS the story's ~${s.lockHoldMs} ms of work while the row lock is held.)`,
     '',

@@ -5,8 +5,8 @@
 // and all shapes alike: one user's burst and N users' are compared within
 // the same minutes.
 import type { WriteLogEntry } from '../dev/write-log';
-import { ARMS, type Arm, armOrder, variantOf } from './arms';
-import { buildBundles, VARIANTS, type Variant } from './build';
+import { ARMS, type Arm, armOrder } from './arms';
+import { buildBundles } from './build';
 import { CLOCK_TICKS_PER_SECOND } from './cpu';
 import { burst, readCounters, settle } from './measure';
 import { createNoiseMeter, type NoiseMeter } from './noise';
@@ -29,7 +29,7 @@ export interface BenchOptions {
   lockHoldMs?: number;
   /** edge-auth's TOUCH_INTERVAL_SECONDS. Default 300 (the production default). */
   touchIntervalSeconds?: number;
-  /** Rounds stop (the run still reports) once this much time has passed. Default 150 s. */
+  /** Rounds stop (the run still reports) once this much time has passed. Default 120 s. */
   timeBudgetMs?: number;
   /**
    * Others' CPU (in cores, see bench/noise.ts) above which the machine is not quiet: a round waits
@@ -85,7 +85,7 @@ export interface BenchResult {
   postgresVersion: string;
   durationMs: number;
   /** How CPU was read: /proc/<pid>/stat of each Worker's workerd (pid undefined where not found). */
-  cpu: { clockTicksPerSecond: number; workerdPids: Record<Variant, number | null> };
+  cpu: { clockTicksPerSecond: number; workerdPids: Record<Arm, number | null> };
   scenarios: ScenarioResult[];
   /** last_login writes of every edge-auth user over the whole run. */
   touches: TouchCheck;
@@ -109,7 +109,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     latencyMs: options.latencyMs ?? 0,
     lockHoldMs: options.lockHoldMs ?? 20,
     touchIntervalSeconds: options.touchIntervalSeconds ?? 300,
-    timeBudgetMs: options.timeBudgetMs ?? 150_000,
+    timeBudgetMs: options.timeBudgetMs ?? 120_000,
     quietCores: options.quietCores ?? 0.2,
     maxQuietWaitMs: options.maxQuietWaitMs ?? 10_000,
     maxAttempts: options.maxAttempts ?? 4,
@@ -124,7 +124,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   );
   try {
     options.signal?.throwIfAborted();
-    log('starting the stack (database, protocol servers, five workerd instances)');
+    log('starting the stack (database, protocol servers, seven workerd instances)');
     const stack = await startBenchStack({ ...options, ...settings, scripts: bundles.scripts });
     try {
       stack.setLatency(settings.latencyMs);
@@ -148,14 +148,14 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
       if (done < settings.rounds) log(`time budget reached after ${done} round(s)`);
       const scenarios = shapes.map((shape) => shape.result());
       const touches = await checkTouches(stack, edgeAuthUsers, settings.touchIntervalSeconds);
-      const pid = (v: Variant) => stack.targets[v].pid ?? null;
+      const pid = (a: Arm) => stack.targets[a].pid ?? null;
       return {
         settings,
         postgresVersion: await stack.postgresVersion(),
         durationMs: performance.now() - started,
         cpu: {
           clockTicksPerSecond: CLOCK_TICKS_PER_SECOND,
-          workerdPids: Object.fromEntries(VARIANTS.map((v) => [v, pid(v)])) as Record<Variant, number | null>,
+          workerdPids: Object.fromEntries(ARMS.map((a) => [a, pid(a)])) as Record<Arm, number | null>,
         },
         scenarios,
         touches,
@@ -180,6 +180,8 @@ class ShapeRun {
   private readonly shape: string;
   private readonly quietMs: number;
   private readonly fixed = new Map<Arm, Login[]>();
+  /** Per arm, one login per request of a burst, used only to warm the Worker's origin connections. */
+  private readonly poolWarmers = new Map<Arm, Login[]>();
   private readonly rounds = Object.fromEntries(ARMS.map((a) => [a, [] as RoundRecord[]])) as Record<
     Arm,
     RoundRecord[]
@@ -209,6 +211,16 @@ class ShapeRun {
 
   /** Seeds the users that keep their identity over the run. */
   async setUp(): Promise<void> {
+    const requests = this.scenario.users * this.scenario.concurrency;
+    for (const arm of ARMS) {
+      const warmers = Array.from(
+        { length: requests },
+        (_, i) => `${arm.replace(':', '-')}-${this.shape}-pool-${i}`,
+      );
+      await this.stack.addUsers(warmers);
+      if (arm.startsWith('edge-auth')) this.edgeAuthUsers.push(...warmers);
+      this.poolWarmers.set(arm, await this.stack.login(warmers, 'pool'));
+    }
     for (const arm of ARMS) {
       if (arm === 'edge-auth:cold') continue; // new users every round
       const ids = this.userIds(arm);
@@ -275,10 +287,17 @@ class ShapeRun {
     };
   }
 
-  /** One burst of one arm, with the counters around it and its background work settled. */
+  /**
+   * One burst of one arm, with the counters around it and its background work settled. Before it,
+   * as many unmeasured requests as the burst has, all at once, from other users: the Worker's
+   * connections to the origin are then as warm for every arm (workerd drops idle ones after ~4 s),
+   * and no arm's cache state changes (each warm-up user is only ever a warm-up user).
+   */
   private async round(arm: Arm, tag: string): Promise<RoundRecord> {
     const { target, tokens, users } = await this.prepare(arm, tag);
+    await prime(target, this.poolWarmers.get(arm) ?? [], 'warm');
     const read = () => readCounters(this.stack, target);
+    await settle(read, this.quietMs);
     const before = await read();
     const mark = this.noise.read();
     const result = await burst(target, tokens, this.scenario.concurrency);
@@ -300,7 +319,7 @@ class ShapeRun {
 
   private async prepare(arm: Arm, tag: string): Promise<Prepared> {
     const fixed = this.fixed.get(arm);
-    const target = this.stack.targets[variantOf(arm)];
+    const target = this.stack.targets[arm];
     if (fixed) return { target, tokens: fixed.map((l) => l.token), users: fixed.map((l) => l.userId) };
     let logins: Login[];
     if (arm === 'edge-auth:cold') {
@@ -325,12 +344,12 @@ class ShapeRun {
 }
 
 /** One request per login, all at once; each must reach the origin. */
-async function prime(target: Target, logins: Login[]) {
+async function prime(target: Target, logins: Login[], why = 'prime') {
   await Promise.all(
     logins.map(async ({ token }) => {
-      const res = await target.fetch('/api/orders?prime', token);
+      const res = await target.fetch(`/api/orders?${why}`, token);
       await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`priming request answered ${res.status}`);
+      if (res.status !== 200) throw new Error(`${why} request answered ${res.status}`);
     }),
   );
 }

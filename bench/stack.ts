@@ -1,9 +1,11 @@
 // The benchmark's slice of the local stack (dev/stack.ts): a fresh database
-// with the write log, a Redis key prefix, an origin, and per variant its
-// own Upstash and Neon protocol servers (so each variant's round trips are
-// counted apart) plus its own workerd instance, whose CPU time is read from
-// /proc. One more edge-auth instance, the primer, fills Redis for the
-// "L1 miss, Redis hit" state without touching the measured isolate's L1.
+// with the write log, a Redis key prefix, an origin, and per arm its own
+// workerd instance (whose CPU time is read from /proc) with its own Upstash
+// and Neon protocol servers (so each arm's round trips are counted apart).
+// The three edge-auth arms run the same bundle on the same Redis keys and
+// database, each in its own isolate, so each is loaded as often as the other
+// Workers. One more edge-auth instance, the primer, fills Redis for the
+// "L1 miss, Redis hit" arm without touching the measured isolate's L1.
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Redis } from '@upstash/redis';
@@ -11,7 +13,8 @@ import { Miniflare, type MiniflareOptions, type Response as WorkerResponse } fro
 import { type ProtocolServers, startLocalStack } from '../dev/stack';
 import { mintToken } from '../dev/tokens';
 import type { Env } from '../src/env';
-import { COMPATIBILITY_DATE, VARIANTS, type Variant } from './build';
+import { ARMS, type Arm, variantOf } from './arms';
+import { COMPATIBILITY_DATE, type Variant } from './build';
 import { cpuMs, withNewChild } from './cpu';
 import { startBenchOrigin } from './origin';
 import type { ConvoyEnv } from './workers/convoy';
@@ -54,7 +57,7 @@ export interface Login {
  *
  * @example
  * const stack = await startBenchStack({ redisUrl, postgresAdminUrl, scripts, … });
- * try { await stack.targets.convoy.fetch('/api/orders', token); } finally { await stack.stop(); }
+ * try { await stack.targets['edge-auth:l1'].fetch('/api/orders', token); } finally { await stack.stop(); }
  */
 export async function startBenchStack(opts: StackOptions) {
   const local = await startLocalStack({
@@ -116,13 +119,14 @@ export async function startBenchStack(opts: StackOptions) {
   }
 
   try {
-    const targets = {} as Record<Variant, Target>;
-    for (const [i, variant] of VARIANTS.entries()) {
+    const targets = {} as Record<Arm, Target>;
+    for (const [i, arm] of ARMS.entries()) {
+      const variant = variantOf(arm);
       const servers = i === 0 ? local : await local.startServers();
-      targets[variant] = await start(servers, opts.scripts[variant], variantBindings(variant, servers, at));
+      targets[arm] = await start(servers, opts.scripts[variant], variantBindings(variant, servers, at));
     }
-    // Same bundle and Redis keys as edge-auth, own servers (its traffic never shows in edge-auth's
-    // counters) and no L1 of its own: its misses write the entries edge-auth's isolate then reads.
+    // Same bundle and Redis keys as edge-auth, own servers (its traffic never shows in the arms'
+    // counters) and no L1 of its own: its misses write the entries the L1-miss isolate then reads.
     const primerServers = await local.startServers();
     const primer = await start(primerServers, opts.scripts['edge-auth'], {
       ...variantBindings('edge-auth', primerServers, at),

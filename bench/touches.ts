@@ -12,7 +12,7 @@ export interface TouchCheck {
   maxWritesPerUser: number;
   /** Smallest gap between two writes of one user, seconds; null when no user was written twice. */
   minGapSeconds: number | null;
-  /** UPDATE statements received by edge-auth's and the primer's Neon servers. */
+  /** UPDATE statements received by the Neon servers of the edge-auth arms and the primer. */
   updatesSent: number;
   /** Rows the trigger logged for those users. */
   rowsWritten: number;
@@ -41,7 +41,12 @@ export async function checkTouches(
   );
   const updates = (s: { neon: { stats(): { statements: Record<string, number> } } }) =>
     s.neon.stats().statements.UPDATE ?? 0;
-  const updatesSent = updates(stack.targets['edge-auth']) + updates(stack.primer);
+  const updatesSent = [
+    stack.targets['edge-auth:l1'],
+    stack.targets['edge-auth:redis'],
+    stack.targets['edge-auth:cold'],
+    stack.primer,
+  ].reduce((sum, t) => sum + updates(t), 0);
   const minGapSeconds = gaps.length > 0 ? Math.min(...gaps) : null;
   const minWritesPerUser = counts.length > 0 ? Math.min(...counts) : 0;
   return {

@@ -19,10 +19,19 @@ const COLORS: Record<Arm, { stroke: string; dash?: string }> = {
 
 const W = 760;
 const H = 460;
-const M = { left: 72, right: 196, top: 58, bottom: 62 };
+const M = { left: 72, right: 196, top: 70, bottom: 62 };
 
 const esc = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 const r1 = (n: number) => Math.round(n * 10) / 10;
+
+/** The 1-2-5 value at or below `v` (`down`) or at or above it. */
+function step125(v: number, down: boolean): number {
+  const e = Math.floor(Math.log10(v));
+  const candidates = [-1, 0, 1].flatMap((d) => [1, 2, 5].map((m) => m * 10 ** (e + d)));
+  return down
+    ? Math.max(...candidates.filter((c) => c <= v * 1.0001))
+    : Math.min(...candidates.filter((c) => c >= v / 1.0001));
+}
 
 /** 1-2-5 ticks covering [lo, hi]. */
 function ticks125(lo: number, hi: number): number[] {
@@ -37,16 +46,17 @@ function ticks125(lo: number, hi: number): number[] {
 }
 
 /**
- * Renders the chart for the one-user shapes of a run; throws when fewer than two were run.
- * @example writeFileSync('docs/bench-latency.svg', renderLatencyChart(JSON.parse(text), 'bench/results/2026-11-27.json'));
+ * Renders the chart for the one-user shapes of a run (`caption`: a line or two under the title,
+ * e.g. the file and the command); throws when fewer than two one-user shapes were run.
+ * @example writeFileSync('docs/bench-latency.svg', renderLatencyChart(JSON.parse(text), ['bench/results/2026-11-27.json']));
  */
-export function renderLatencyChart(input: ChartInput, caption: string): string {
+export function renderLatencyChart(input: ChartInput, caption: readonly string[]): string {
   const shapes = input.scenarios.filter((s) => s.users === 1).sort((a, b) => a.concurrency - b.concurrency);
   if (shapes.length < 2) throw new Error('the chart needs at least two one-user shapes (e.g. 1x1 and 1x20)');
   const ns = shapes.map((s) => s.concurrency);
   const values = shapes.flatMap((s) => ARMS.map((a) => s.arms[a].p99)).filter((v) => v > 0);
-  const yLo = 10 ** Math.floor(Math.log10(Math.min(...values)));
-  const yHi = 10 ** Math.ceil(Math.log10(Math.max(...values)));
+  const yLo = step125(Math.min(...values), true);
+  const yHi = step125(Math.max(...values), false);
   const xLo = Math.min(...ns);
   const xHi = Math.max(...ns);
   const plotW = W - M.left - M.right;
@@ -62,7 +72,11 @@ export function renderLatencyChart(input: ChartInput, caption: string): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
     `<text x="${M.left}" y="24" font-size="16" font-weight="600">p99 latency of one user’s burst of N concurrent requests</text>`,
-    `<text x="${M.left}" y="42" fill="#555">${esc(caption)}</text>`,
+    ...caption
+      .slice(0, 2)
+      .map(
+        (line, i) => `<text x="${M.left}" y="${42 + i * 14}" font-size="11" fill="#555">${esc(line)}</text>`,
+      ),
   ];
   for (const v of ticks125(yLo, yHi)) {
     const y = r1(yAt(v));

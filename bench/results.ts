@@ -73,11 +73,15 @@ export async function saveResults(base: string, document: unknown, text: string)
   const json = `${base}.json`;
   const txt = `${base}.txt`;
   await mkdir(dirname(resolve(json)), { recursive: true });
-  // NaN and Infinity are not JSON: they become null.
-  await writeFile(
-    json,
-    `${JSON.stringify(document, (_, v) => (Number.isFinite(v) || typeof v !== 'number' ? v : null), 2)}\n`,
+  // NaN and Infinity are not JSON: they become null. Arrays of numbers go on one line first (Biome
+  // then wraps them), which keeps the file under Biome's 1 MiB limit for formatting.
+  const serialized = JSON.stringify(
+    document,
+    (_, v) => (Number.isFinite(v) || typeof v !== 'number' ? v : null),
+    2,
   );
+  const numberArray = /\[\s*(?:(?:-?[\d.e+-]+|null),\s*)*(?:-?[\d.e+-]+|null)\s*\]/g;
+  await writeFile(json, `${serialized.replace(numberArray, (m) => m.replace(/\s+/g, ''))}\n`);
   await writeFile(txt, text);
   try {
     await promisify(execFile)(join(ROOT, 'node_modules/.bin/biome'), ['format', '--write', resolve(json)], {
@@ -90,11 +94,14 @@ export async function saveResults(base: string, document: unknown, text: string)
 }
 
 /**
- * The newest results file (by name, which starts with the date) in `dir`.
+ * The newest results file of this benchmark in `dir`: named by its date (`2026-11-27.json`,
+ * `2026-11-27-b.json`), so other results kept there (`soak-…`) are never picked.
  * @example await newestResults() // '/…/bench/results/2026-11-27.json'
  */
 export async function newestResults(dir = RESULTS_DIR): Promise<string | undefined> {
-  const names = (await readdir(dir).catch(() => [])).filter((n) => n.endsWith('.json')).sort();
+  const names = (await readdir(dir).catch(() => []))
+    .filter((n) => /^\d{4}-\d{2}-\d{2}[\w.-]*\.json$/.test(n))
+    .sort();
   const last = names[names.length - 1];
   return last === undefined ? undefined : join(dir, last);
 }
@@ -122,8 +129,8 @@ export async function writeChart(from: string, to = CHART_PATH): Promise<string>
   if (!isChartInput(data))
     throw new Error(`${from} is not a benchmark results file (scenarios with p99 per arm)`);
   const doc = data as ChartInput & { command?: string; machine?: { cores?: number; cpu?: string } };
-  const machine = doc.machine ? `, ${doc.machine.cores} cores (${doc.machine.cpu})` : '';
-  const caption = `${relative(ROOT, resolve(from))}${doc.command ? ` — ${doc.command}` : ''}${machine}`;
+  const machine = doc.machine ? ` — ${doc.machine.cores} cores (${doc.machine.cpu})` : '';
+  const caption = [`${relative(ROOT, resolve(from))}${machine}`, ...(doc.command ? [doc.command] : [])];
   await mkdir(dirname(to), { recursive: true });
   await writeFile(to, renderLatencyChart(data, caption));
   return to;

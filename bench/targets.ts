@@ -163,7 +163,7 @@ function counts(result: BenchResult): TargetResult[] {
       target: `exactly one UPDATE per user per ${t.intervalSeconds} s interval`,
       measured:
         `${t.users} users: ${t.minWritesPerUser}–${t.maxWritesPerUser} writes each` +
-        `${t.minGapSeconds === null ? '' : `, closest two ${f(t.minGapSeconds, 0)} s apart`}; ` +
+        `${t.minGapSeconds === null ? '' : `, closest two ${f(t.minGapSeconds, 1)} s apart (refused under ${t.refusalSeconds} s)`}; ` +
         `${t.updatesSent} UPDATEs sent, ${t.rowsWritten} rows written; cold bursts: ` +
         `${coldOk ? 'one UPDATE per new user in every round' : 'NOT one UPDATE per new user in every round'}`,
       pass: t.exactlyOnePerInterval && coldOk,

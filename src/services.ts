@@ -83,7 +83,11 @@ export function assembleServices(
 ): EdgeAuthServices {
   return {
     config,
-    verifier: createTokenVerifier(config.token),
+    // Verified tokens are remembered as long as sessions are in the L1: one signature check per burst.
+    verifier: createTokenVerifier(config.token, {
+      rememberMs: Math.min(config.session.l1.ttlSeconds, config.session.cacheTtlSeconds) * 1000,
+      ...(adapters.now ? { now: adapters.now } : {}),
+    }),
     authenticator: createAuthenticator({
       ...adapters,
       cacheTtlSeconds: config.session.cacheTtlSeconds,

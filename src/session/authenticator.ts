@@ -1,7 +1,7 @@
 import { AuthError, DependencyError, describeCause } from '../errors';
 import type { Claims } from '../token/verifier';
 import { createCoalescer } from '../util/coalesce';
-import { createL1 } from './l1';
+import { createL1 } from '../util/l1';
 import { createToucher } from './touch';
 import type { AuthSession, CacheEntry, CacheRead, SessionCache, SessionStore, StoredSession } from './types';
 import { judge, toEntry } from './verdict';

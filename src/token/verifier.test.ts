@@ -40,6 +40,34 @@ describe('createTokenVerifier', () => {
     importKey.mockRestore();
   });
 
+  it('remembers a verified token for rememberMs: one signature check per burst, expiry still enforced', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] }); // jose and the verifier read the same clock
+    const verify = vi.spyOn(crypto.subtle, 'verify');
+    try {
+      const start = Date.now();
+      const verifier = createTokenVerifier(tokenConfig(), { rememberMs: 30_000 });
+      const exp = Math.floor(start / 1000) + 10;
+      const token = await hmac({ sub: 'u1', sid: 's1', exp });
+      for (let i = 0; i < 5; i++) expect((await verifier.verify(token)).sub).toBe('u1');
+      expect(verify).toHaveBeenCalledTimes(1);
+      vi.setSystemTime((exp + 6) * 1000); // still remembered, but expired beyond the 5 s tolerance
+      expect((await rejection(verifier.verify(token))).message).toBe('token expired');
+      vi.setSystemTime(start + 1_000);
+      const fresh = await hmac({ sub: 'u2', sid: 's2', exp: exp + 3600 });
+      await verifier.verify(fresh);
+      const calls = verify.mock.calls.length;
+      vi.setSystemTime(start + 31_500); // forgotten: the signature is checked again
+      await verifier.verify(fresh);
+      expect(verify).toHaveBeenCalledTimes(calls + 1);
+      // A different string (one character changed) is never taken for the remembered one.
+      const forged = `${fresh.slice(0, -2)}${fresh.at(-2) === 'A' ? 'B' : 'A'}${fresh.slice(-1)}`;
+      expect(await rejection(verifier.verify(forged))).toBeInstanceOf(AuthError);
+    } finally {
+      verify.mockRestore();
+      vi.useRealTimers();
+    }
+  });
+
   it('checks issuer and audience when configured', async () => {
     const verifier = createTokenVerifier(
       tokenConfig({ JWT_ISSUER: 'https://id.example', JWT_AUDIENCE: 'web' }),

@@ -1,6 +1,7 @@
 import { createLocalJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import type { Config } from '../config';
 import { AuthError, DependencyError } from '../errors';
+import { createL1 } from '../util/l1';
 import { cacheApiKeySetStore } from './key-set-store';
 import { JWKS_CACHE_MAX_AGE_MS, remoteKeys } from './remote-keys';
 
@@ -29,8 +30,24 @@ const MAX_ID_LENGTH = 256;
  */
 export function createTokenVerifier(
   options: Config['token'],
-  deps: { fetch?: typeof fetch; log?: (line: string) => void } = {},
+  deps: {
+    fetch?: typeof fetch;
+    log?: (line: string) => void;
+    /**
+     * How long this isolate remembers a token it verified (default 0: never).
+     * A burst of one user's requests then costs one signature check. Keep it
+     * short: a key removed from the key set stops a remembered token only
+     * once this time has passed.
+     */
+    rememberMs?: number;
+    now?: () => number;
+  } = {},
 ): TokenVerifier {
+  const now = deps.now ?? Date.now;
+  const remembered =
+    (deps.rememberMs ?? 0) > 0
+      ? createL1<Claims>({ maxEntries: REMEMBERED_TOKENS, ttlMs: deps.rememberMs ?? 0, now })
+      : undefined;
   const getKey = keyResolver(options, {
     fetch: deps.fetch ?? ((input, init) => fetch(input, init)),
     log: deps.log ?? console.error,
@@ -48,6 +65,9 @@ export function createTokenVerifier(
       if (token.length > MAX_TOKEN_BYTES) throw new AuthError('invalid_token', 'token too large');
       // A compact JWS is printable ASCII, so past this check length equals bytes.
       if (!/^[\x21-\x7e]+$/.test(token)) throw new AuthError('invalid_token', 'malformed token');
+      // The exact token string was verified moments ago: only its expiry can have changed since.
+      const known = remembered?.get(token);
+      if (known && known.exp + options.clockToleranceSeconds > now() / 1000) return known;
       let payload: Record<string, unknown>;
       try {
         ({ payload } = await jwtVerify(token, getKey, verifyOptions));
@@ -58,10 +78,15 @@ export function createTokenVerifier(
       if (!isId(sub) || !isId(sid) || typeof exp !== 'number') {
         throw new AuthError('invalid_token', 'token claims sub, sid and exp are malformed');
       }
-      return { sub, sid, exp };
+      const claims = { sub, sid, exp };
+      remembered?.set(token, claims);
+      return claims;
     },
   };
 }
+
+/** Verified tokens one isolate remembers at most (8 KiB each at worst: 8 MiB). */
+const REMEMBERED_TOKENS = 1_000;
 
 function isId(value: unknown): value is string {
   // Control characters would never match a stored id (and Postgres rejects NUL).

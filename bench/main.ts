@@ -7,6 +7,7 @@
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensurePostgres, ensureRedis } from '../dev/services';
+import { runMain } from './cli';
 import { formatReport, machineFacts, sourceFacts } from './report';
 import { newestResults, resultsDocument, saveResults, writeChart } from './results';
 import { DEFAULT_SCENARIOS, runBenchmark, type Scenario } from './run';
@@ -167,10 +168,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`[bench] failed: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(err instanceof Error && err.message.startsWith('interrupted') ? 130 : 1);
-  },
-);
+runMain('bench', main);

@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ensurePostgres, ensureRedis } from '../../dev/services';
+import { runMain } from '../cli';
 import { bundleWorker } from './bundle';
 import { evaluate } from './checks';
 import { formatReport } from './report';
@@ -149,10 +150,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`[soak] failed: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(err instanceof Error && err.message.startsWith('interrupted') ? 130 : 1);
-  },
-);
+runMain('soak', main);

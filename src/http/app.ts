@@ -81,7 +81,8 @@ export function createApp(options: EdgeAuthOptions = {}) {
     const resolved = services(c);
     const origin = resolved.config.origin.url;
     if (!origin) return c.json({ error: 'not_found', message: 'no such endpoint' }, 404);
-    const session = isPublicRequest(resolved, c) ? undefined : c.get('session');
+    // Set by `auth`; unset when `unlessPublic` let the request through (decided once, above).
+    const session = c.get('session') as AuthSession | undefined;
     const start = performance.now();
     try {
       return await forward(c.req.raw, origin, session && (await identityFor(resolved, session)));

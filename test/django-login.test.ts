@@ -39,6 +39,8 @@ else:
     print(json.dumps({"revoked": revoke_all_sessions(conn, user_id)}))
 `;
 
+import { aptInstall, canAptInstall } from './support/apt';
+
 let stack: Stack;
 
 async function python<T>(args: string[]): Promise<T> {
@@ -65,6 +67,9 @@ describe.skipIf(!PYTHON)(
     : 'Django login helper — SKIPPED: python3 is not installed',
   () => {
     beforeAll(async () => {
+      // A fresh Debian machine has python3 but not these modules: install them like the proxies.
+      const missing = spawnSync(PYTHON!, ['-c', 'import jwt, psycopg2']).status !== 0;
+      if (missing && (await canAptInstall())) await aptInstall(['python3-jwt', 'python3-psycopg2']);
       stack = await startStack();
       await stack.pool.query(`DROP TABLE sessions, users, schema_migrations, last_login_writes CASCADE;
         DROP FUNCTION record_last_login_write()`);
@@ -79,7 +84,7 @@ describe.skipIf(!PYTHON)(
       await migrate(stack.db.url, {
         users: { table: 'auth_user', idType: 'integer', touchColumn: 'last_login' },
       });
-    });
+    }, 240_000); // an apt-get install on a fresh machine takes a while
     afterAll(async () => {
       await stack?.stop();
     });

@@ -1,12 +1,12 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { type IncomingHttpHeaders, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { findOnPath } from '../../dev/redis-process';
+import { aptInstall, canAptInstall } from './apt';
 
 export type ProxyKind = 'nginx' | 'caddy';
 
@@ -216,27 +216,14 @@ async function proxyBinary(kind: ProxyKind): Promise<string> {
   const found = await findExecutable(kind);
   if (found) return found;
   const hint = `install it with: apt-get install -y ${APT_PACKAGES.join(' ')}`;
-  if (process.getuid?.() !== 0 || !(await findExecutable('apt-get'))) {
+  if (!(await canAptInstall())) {
     throw new Error(`${kind} is not installed (looked on PATH and in /usr/sbin); ${hint}`);
   }
-  installing ??= aptInstall();
+  installing ??= aptInstall(APT_PACKAGES);
   await installing;
   const installed = await findExecutable(kind);
   if (!installed) throw new Error(`${kind} is still missing after apt-get install; ${hint}`);
   return installed;
-}
-
-async function aptInstall() {
-  const run = promisify(execFile);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => run('apt-get', ['install', '-y', '-qq', ...APT_PACKAGES], { env, timeout: 120_000 });
-  try {
-    await install();
-  } catch {
-    // Usually stale or missing package lists.
-    await run('apt-get', ['update', '-qq'], { env, timeout: 90_000 });
-    await install();
-  }
 }
 
 /** nginx lives in sbin, which a non-root PATH may lack. */

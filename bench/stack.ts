@@ -202,7 +202,7 @@ export type BenchStack = Awaited<ReturnType<typeof startBenchStack>>;
  * and then stops) owns signals; its `exit` hook still kills workerd if the
  * process dies anyway.
  */
-function withoutExitOnSignal<T>(create: () => T): T {
+export function withoutExitOnSignal<T>(create: () => T): T {
   const signals = ['SIGINT', 'SIGTERM'] as const;
   const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
   const created = create();

@@ -6,6 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Miniflare, type Response as WorkerResponse } from 'miniflare';
+import { withoutExitOnSignal } from '../stack';
 
 /** Must match the compatibility date of wrangler.toml (the bundle's own). */
 export const COMPATIBILITY_DATE = '2026-04-20';
@@ -178,23 +179,4 @@ async function workerdDescendants(): Promise<number[]> {
     return false;
   };
   return [...command].filter(([pid, comm]) => comm === 'workerd' && descends(pid)).map(([pid]) => pid);
-}
-
-/**
- * Miniflare's exit hook answers SIGINT/SIGTERM with an immediate
- * `process.exit`, which would skip the cleanup (database, Redis keys). Its
- * signal listeners are removed so the CLI owns signals; its `exit` hook still
- * kills workerd if the process dies anyway. (bench/stack.ts does the same for
- * the convoy benchmark.)
- */
-function withoutExitOnSignal<T>(create: () => T): T {
-  const signals = ['SIGINT', 'SIGTERM'] as const;
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
-  const created = create();
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.off(signal, listener);
-    }
-  }
-  return created;
 }

@@ -104,9 +104,9 @@ const ROUTES: Record<string, string> = {
   '/auth/logout': 'logout',
 };
 
-/** The endpoint's name for the log line; every other path is the proxy. */
+/** The endpoint's name for the log line (from the path Hono routed on); every other path is the proxy. */
 function routeOf(c: Context): string {
-  return ROUTES[new URL(c.req.url).pathname] ?? 'proxy';
+  return ROUTES[c.req.path] ?? 'proxy';
 }
 
 /** Runs `auth` except on `PUBLIC_PATHS` (and when there is no origin, which answers 404). */
@@ -128,7 +128,9 @@ function unlessPublic(
  * Public paths are matched on the normalised pathname the origin receives.
  */
 function isPublicRequest(services: EdgeAuthServices, c: Context): boolean {
-  return services.isPublic(new URL(c.req.url).pathname) || isPassedPreflight(services, c);
+  // Without public paths there is nothing to match: the URL is not parsed at all.
+  const publicPaths = services.config.origin.publicPaths.length > 0;
+  return (publicPaths && services.isPublic(new URL(c.req.url).pathname)) || isPassedPreflight(services, c);
 }
 
 function isPassedPreflight(services: EdgeAuthServices, c: Context): boolean {
@@ -144,11 +146,23 @@ function isPassedPreflight(services: EdgeAuthServices, c: Context): boolean {
  * The headers that carry an authenticated identity: the six `X-Auth-*`
  * values and, when enabled, the signed `X-Auth-Assertion`.
  */
-async function identityFor(services: EdgeAuthServices, session: AuthSession): Promise<[string, string][]> {
-  const headers = identityHeaders(session);
-  if (services.assertion) headers.push([ASSERTION_HEADER, await services.assertion.sign(session)]);
-  return headers;
+async function identityFor(services: EdgeAuthServices, session: AuthSession): Promise<IdentityHeaders> {
+  let headers = encodedIdentities.get(session);
+  if (!headers) {
+    headers = identityHeaders(session);
+    encodedIdentities.set(session, headers);
+  }
+  if (!services.assertion) return headers;
+  return [...headers, [ASSERTION_HEADER, await services.assertion.sign(session)]];
 }
+
+/**
+ * Encoded identity headers per session object: the L1 hands every request of
+ * a session the same object, so its headers are encoded once per load.
+ */
+const encodedIdentities = new WeakMap<AuthSession, IdentityHeaders>();
+
+type IdentityHeaders = readonly (readonly [string, string])[];
 
 /** The JSON shape of `GET /auth/session`. */
 export function sessionJson({ user, session }: AuthSession) {

@@ -3,21 +3,14 @@
  *
  * @example
  * const timing = new ServerTiming();
- * const claims = await timing.measure('token', () => verify(token));
+ * const start = performance.now();
+ * const claims = await verify(token);
+ * timing.add('token', performance.now() - start);
  * timing.note('cache', 'hit');
  * response.headers.set('Server-Timing', timing.header());
  */
 export class ServerTiming {
   private readonly entries: { name: string; dur?: number; desc?: string }[] = [];
-
-  async measure<T>(name: string, work: () => Promise<T>): Promise<T> {
-    const start = performance.now();
-    try {
-      return await work();
-    } finally {
-      this.add(name, performance.now() - start);
-    }
-  }
 
   add(name: string, durationMs: number, desc?: string): void {
     const existing = this.entries.find((e) => e.name === name);
@@ -44,13 +37,13 @@ export class ServerTiming {
   }
 
   header(): string {
-    return this.entries
-      .map((e) => {
-        let part = e.name;
-        if (e.dur !== undefined) part += `;dur=${e.dur.toFixed(1)}`;
-        if (e.desc !== undefined) part += `;desc="${e.desc}"`;
-        return part;
-      })
-      .join(', ');
+    let header = '';
+    for (const e of this.entries) {
+      if (header) header += ', ';
+      header += e.name;
+      if (e.dur !== undefined) header += `;dur=${e.dur.toFixed(1)}`;
+      if (e.desc !== undefined) header += `;desc="${e.desc}"`;
+    }
+    return header;
   }
 }

@@ -31,7 +31,7 @@ const UPGRADE_HEADERS = new Set(['upgrade', 'connection']);
 export async function forward(
   request: Request,
   origin: URL,
-  identity?: [string, string][],
+  identity?: readonly (readonly [string, string])[],
 ): Promise<Response> {
   const incoming = new URL(request.url);
   const target = new URL(origin.href);

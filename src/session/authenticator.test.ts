@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bearer, memoryApp, T0 } from '../../test/support/memory-app';
+import { NOTHING_PENDING } from './authenticator';
 import { refusalWindow } from './touch';
 
 describe('the touch: at most one last_login write per user per interval', () => {
@@ -214,6 +215,33 @@ describe('session core v2', () => {
     const foreign = await t.services.authenticator.authenticate({ ...claims, sub: 'u2' });
     expect(foreign).toMatchObject({ ok: false, served: 'l1', touch: 'none' });
     expect(!foreign.ok && foreign.error.message).toBe('session belongs to another user');
+  });
+
+  it('an L1 hit leaves no background work: nothing is handed to waitUntil', async () => {
+    const t = memoryApp();
+    const token = await t.login('u1', 's1');
+    const claims = { sub: 'u1', sid: 's1', exp: 0 };
+    await t.request('/auth/session', bearer(token)); // the load: a write-back, the claim and the UPDATE
+    expect(t.waitUntilCalls).toBe(1);
+    await t.settle();
+    expect(t.store.users.get('u1')!.lastLogin).toBe(T0);
+
+    const hit = await t.request('/auth/session', bearer(token));
+    expect(hit.headers.get('Server-Timing')).toContain('cache;desc="l1"');
+    expect(t.waitUntilCalls).toBe(1);
+    expect((await t.services.authenticator.authenticate(claims)).pending).toBe(NOTHING_PENDING);
+
+    t.clock.now += 2_000; // the L1 entry expired: one read, a Redis hit, which writes nothing back
+    const reread = await t.services.authenticator.authenticate(claims);
+    expect(reread).toMatchObject({ ok: true, served: 'hit', touch: 'marked' });
+    expect(reread.pending).toBe(NOTHING_PENDING);
+    t.cache.keys.clear(); // nothing cached and no marker: the next load writes back and touches again
+    t.clock.now += 2_000;
+    const load = await t.services.authenticator.authenticate(claims);
+    expect(load).toMatchObject({ ok: true, served: 'miss', touch: 'claim' });
+    expect(load.pending).not.toBe(NOTHING_PENDING);
+    await load.pending;
+    expect(t.cache.keys.has('edge-auth:session:s1')).toBe(true);
   });
 
   it('a sub the store says cannot be a user id is refused before any round trip', async () => {

@@ -53,6 +53,9 @@ export interface Readiness {
   dependencies: { redis: 'up' | 'down'; database: 'up' | 'down' };
 }
 
+/** The `pending` of a request that left no background work: nothing for `waitUntil`. */
+export const NOTHING_PENDING: Promise<void> = Promise.resolve();
+
 /** How long a revoked entry is kept at least: longer than any write-back in flight. */
 export const REVOKED_ENTRY_MIN_TTL_SECONDS = 60;
 
@@ -150,11 +153,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       // round trip, and nothing is cached under the sid (its owner is unaffected).
       if (store.isUserId?.(claims.sub) === false) {
         const error = new AuthError('invalid_token', 'session not found');
-        return { ok: false, error, served: 'miss', touch: 'none', durations: {}, pending: Promise.resolve() };
+        return { ok: false, error, served: 'miss', touch: 'none', durations: {}, pending: NOTHING_PENDING };
       }
       const at = now();
       const background: Promise<unknown>[] = [];
-      const settle = () => Promise.allSettled(background).then(() => undefined);
+      const settle = () =>
+        background.length === 0 ? NOTHING_PENDING : Promise.allSettled(background).then(() => undefined);
       let known = l1?.get(claims.sid);
       let served: Served = 'l1';
       let durations: Outcome['durations'] = {};

@@ -69,8 +69,12 @@ export function memoryApp(envOverrides: Partial<Env> = {}) {
   const logLines: string[] = [];
   const app = createApp({ services, log: (line) => logLines.push(line) });
   const pending: Promise<unknown>[] = [];
+  let waitUntilCalls = 0;
   const ctx = {
-    waitUntil: (p: Promise<unknown>) => void pending.push(p),
+    waitUntil: (p: Promise<unknown>) => {
+      waitUntilCalls++;
+      pending.push(p);
+    },
     passThroughOnException: () => {},
     props: {},
   } as unknown as ExecutionContext;
@@ -86,6 +90,10 @@ export function memoryApp(envOverrides: Partial<Env> = {}) {
     config,
     /** The execution context whose `waitUntil` work `settle()` awaits. */
     ctx,
+    /** How often the app handed work to `waitUntil` so far. */
+    get waitUntilCalls() {
+      return waitUntilCalls;
+    },
     request: (path: string, init: RequestInit = {}) => app.request(path, init, {}, ctx),
     /** Waits for all background work (cache writes, touches), including work it schedules. */
     async settle() {

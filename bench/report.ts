@@ -7,7 +7,7 @@ import { ARM_DESCRIPTIONS, ARM_LABELS, ARMS, type Arm } from './arms';
 import { isolatedEstimate, pooledPerRequest } from './isolated';
 import type { BenchResult, ScenarioResult } from './run';
 import type { ArmSummary, Spread } from './stats';
-import { judgeTargets, shapeOf, type TargetResult } from './targets';
+import { judgeTargets, pairedWallRatio, shapeOf, type TargetResult } from './targets';
 
 /** Facts about where the numbers came from. */
 export interface Machine {
@@ -267,20 +267,6 @@ function ratioLines(scenarios: ScenarioResult[]): string[] {
       `jwt-only ÷ passthrough ${triple(sc.arms['jwt-only'], passthrough)}`
     );
   });
-}
-
-/**
- * Median and quartiles over rounds of `arm`'s burst wall ÷ passthrough's in the same round.
- * @example pairedWallRatio(scenario, 'edge-auth:l1') // { q25: 0.97, median: 1.08, q75: 1.2 }
- */
-export function pairedWallRatio(sc: ScenarioResult, arm: Arm) {
-  const base = sc.rounds.passthrough;
-  const ratios = sc.rounds[arm]
-    .map((r, i) => r.wallMs / (base[i]?.wallMs ?? Number.NaN))
-    .filter(Number.isFinite)
-    .sort((a, b) => a - b);
-  const at = (q: number) => ratios[Math.min(ratios.length - 1, Math.floor(q * ratios.length))] ?? Number.NaN;
-  return { q25: at(0.25), median: at(0.5), q75: at(0.75) };
 }
 
 function pairedLines(scenarios: ScenarioResult[]): string[] {

@@ -42,18 +42,42 @@ export function judgeTargets(result: BenchResult): TargetResult[] {
   return [...throughput(result), burstTail(result), ...sameVersusDistinct(result), ...counts(result)];
 }
 
-/** Warm throughput ≥ 0.9 × passthrough at the largest N, one user and N users. */
+/**
+ * Median and quartiles over rounds of `arm`'s burst wall ÷ passthrough's in the same round.
+ * @example pairedWallRatio(scenario, 'edge-auth:l1') // { q25: 0.97, median: 1.08, q75: 1.2 }
+ */
+export function pairedWallRatio(sc: ScenarioResult, arm: Arm) {
+  const base = sc.rounds.passthrough;
+  const ratios = sc.rounds[arm]
+    .map((r, i) => r.wallMs / (base[i]?.wallMs ?? Number.NaN))
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+  const at = (q: number) => ratios[Math.min(ratios.length - 1, Math.floor(q * ratios.length))] ?? Number.NaN;
+  return { q25: at(0.25), median: at(0.5), q75: at(0.75) };
+}
+
+/**
+ * Warm throughput ≥ 0.9 × passthrough at the largest N, one user and N users:
+ * pooled over the run (requests ÷ summed burst walls) and, so that one slow
+ * burst of either arm cannot decide it, paired by round (passthrough's wall ÷
+ * edge-auth's in the same round, median). Both must reach 0.9.
+ */
 function throughput(result: BenchResult): TargetResult[] {
   const n = pairedNs(result)[0];
   if (n === undefined) return [notRun('throughput', 'warm (L1 hit) req/s ≥ 0.9 × passthrough')];
   return [shapeOf(result, 1, n), shapeOf(result, n, 1)].map((sc) => {
     const s = sc as ScenarioResult;
     const ratio = s.arms['edge-auth:l1'].requestsPerSecond / s.arms.passthrough.requestsPerSecond;
+    // Per round, throughput ratio = 1 ÷ wall ratio; pairedWallRatio's median is the upper middle one
+    // for an even count, so this is the stricter of the two middle values.
+    const paired = 1 / pairedWallRatio(s, 'edge-auth:l1').median;
     return {
       id: `throughput ${s.users}x${s.concurrency}`,
-      target: `warm (L1 hit) req/s ≥ 0.9 × passthrough, ${describe(s)}`,
-      measured: `${f(s.arms['edge-auth:l1'].requestsPerSecond, 0)} vs ${f(s.arms.passthrough.requestsPerSecond, 0)} req/s = ×${f(ratio)}`,
-      pass: ratio >= 0.9,
+      target: `warm (L1 hit) req/s ≥ 0.9 × passthrough, ${describe(s)} (pooled and paired by round)`,
+      measured:
+        `${f(s.arms['edge-auth:l1'].requestsPerSecond, 0)} vs ${f(s.arms.passthrough.requestsPerSecond, 0)} req/s = ×${f(ratio)}; ` +
+        `paired by round: median ×${f(paired)}`,
+      pass: ratio >= 0.9 && paired >= 0.9,
     };
   });
 }

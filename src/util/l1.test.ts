@@ -24,6 +24,17 @@ describe('L1', () => {
     expect(l1.size).toBe(3);
   });
 
+  it('does not hold expired entries until newer ones push them out: each write drops a few', () => {
+    let now = 0;
+    const l1 = createL1<number>({ maxEntries: 10_000, ttlMs: 1_000, now: () => now });
+    for (let i = 0; i < 100; i++) l1.set(`old-${i}`, i);
+    now = 1_000; // all 100 expired, none read since
+    for (let i = 0; i < 25; i++) l1.set(`new-${i}`, i);
+    expect(l1.size).toBe(25); // 4 expired ones dropped per write: 100 in 25 writes
+    expect(l1.get('new-0')).toBe(0);
+    expect(l1.get('old-99')).toBeUndefined();
+  });
+
   it('ifAbsent writes only where no live entry is, like SET NX', () => {
     let now = 0;
     const l1 = createL1<string>({ maxEntries: 10, ttlMs: 1_000, now: () => now });

@@ -26,13 +26,29 @@ export function createL1<V>(options: { maxEntries: number; ttlMs: number; now?: 
     return item.value;
   }
 
+  /**
+   * An isolate that sees many sessions would otherwise hold expired entries until `maxEntries`
+   * newer ones push them out: memory for nothing, and a larger heap for every garbage collection.
+   * Each write drops a few at the least recently used end, where expired entries gather.
+   */
+  function dropExpired(at: number): void {
+    let dropped = 0;
+    for (const [key, item] of entries) {
+      if (item.expiresAt > at || dropped === 4) return;
+      entries.delete(key);
+      dropped++;
+    }
+  }
+
   return {
     get,
     /** Stores `value`; with `ifAbsent`, only where no live entry is (like SET NX). */
     set(key: string, value: V, options: { ifAbsent?: boolean } = {}): void {
       if (options.ifAbsent && get(key) !== undefined) return;
+      const at = now();
       entries.delete(key);
-      entries.set(key, { value, expiresAt: now() + ttlMs });
+      entries.set(key, { value, expiresAt: at + ttlMs });
+      dropExpired(at);
       while (entries.size > maxEntries) {
         const oldest = entries.keys().next().value;
         if (oldest === undefined) break;

@@ -34,6 +34,8 @@ function columns(rounds: readonly RoundRecord[]) {
     workerCpuMs: rounds.map((r) => r2(r.workerCpuMs)),
     harnessCpuMs: rounds.map((r) => r2(r.harnessCpuMs)),
     foreignCpuMs: rounds.map((r) => r2(r.foreignCpuMs)),
+    harnessGcMs: rounds.map((r) => r2(r.harnessGcMs)),
+    harnessMajorGcMs: rounds.map((r) => r2(r.harnessMajorGcMs)),
     originConnections: rounds.map((r) => r.originConnections),
     redisRequests: rounds.map((r) => r.redisRequests),
     redisCommands: keyed((r) => r.redisCommands),

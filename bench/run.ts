@@ -8,6 +8,7 @@ import type { WriteLogEntry } from '../dev/write-log';
 import { ARMS, type Arm, armOrder } from './arms';
 import { buildBundles } from './build';
 import { CLOCK_TICKS_PER_SECOND } from './cpu';
+import { createGcMeter, type GcMeter } from './gc';
 import { burst, readCounters, settle } from './measure';
 import { createNoiseMeter, type NoiseMeter } from './noise';
 import type { BenchStack, Login, Target } from './stack';
@@ -126,13 +127,14 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     options.signal?.throwIfAborted();
     log('starting the stack (database, protocol servers, seven workerd instances)');
     const stack = await startBenchStack({ ...options, ...settings, scripts: bundles.scripts });
+    const gc = createGcMeter();
     try {
       stack.setLatency(settings.latencyMs);
       // After the workerd instances started: they count as ours, as do the backends of our database.
       const noise = createNoiseMeter({ database: stack.db.name });
       const edgeAuthUsers: string[] = [];
       const shapes = settings.scenarios.map(
-        (sc) => new ShapeRun(stack, settings, sc, options, edgeAuthUsers, noise),
+        (sc) => new ShapeRun(stack, settings, sc, options, edgeAuthUsers, noise, gc),
       );
       for (const shape of shapes) await shape.setUp();
       // One unmeasured round: JIT, connection pools and sockets warm up, warm users get their touch.
@@ -161,6 +163,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
         touches,
       };
     } finally {
+      gc.stop();
       await stack.stop();
     }
   } finally {
@@ -198,6 +201,7 @@ class ShapeRun {
     /** Every edge-auth user of the run, for the touch check. */
     private readonly edgeAuthUsers: string[],
     private readonly noise: NoiseMeter,
+    private readonly gc: GcMeter,
   ) {
     this.shape = `${scenario.users}x${scenario.concurrency}`;
     // Counters must outlast the injected latency: servers count a request when it arrives.
@@ -252,13 +256,18 @@ class ShapeRun {
       const tag = `a${this.attempt++}`;
       for (const arm of armOrder(k)) records.set(arm, await this.round(arm, tag));
       const foreign = this.noise.since(start);
-      // Others kept a share of a core busy over the block, or took a bite out of one burst.
-      const noisy =
+      // Others kept a share of a core busy over the block, or took a bite out of one burst; or this
+      // process (client and origin) stalled a burst in a major garbage collection (bench/gc.ts).
+      const disturbed =
         foreign.cores > quietCores ||
         [...records.values()].some((r) => r.foreignCpuMs > Math.max(20, quietCores * r.wallMs));
+      const paused = [...records.values()].some((r) => r.harnessMajorGcMs > 0);
+      const noisy = disturbed || paused;
       if (noisy && attempts < maxAttempts) {
         this.noiseStats.discarded++;
-        log(`${this.shape}: others used ${foreign.cores.toFixed(2)} cores, measuring again`);
+        log(
+          `${this.shape}: ${disturbed ? `others used ${foreign.cores.toFixed(2)} cores` : 'the harness paused for a major GC'}, measuring again`,
+        );
         continue;
       }
       if (noisy) this.noiseStats.keptNoisy++;
@@ -300,13 +309,19 @@ class ShapeRun {
     await settle(read, this.quietMs);
     const before = await read();
     const mark = this.noise.read();
+    const burstStart = performance.now();
     const result = await burst(target, tokens, this.scenario.concurrency);
+    const burstEnd = performance.now();
     const foreignCpuMs = this.noise.since(mark).cpuMs;
     const after = await settle(read, this.quietMs);
+    // Read after settling (≥ 50 ms later): GC entries are delivered a tick after the collection.
+    const gc = this.gc.between(burstStart, burstEnd);
     const writes = await this.stack.writeLog.entries({ after: before.logPosition, users });
     return {
       ...result,
       foreignCpuMs,
+      harnessGcMs: gc.pausedMs,
+      harnessMajorGcMs: gc.majorMs,
       workerCpuMs: after.workerCpuMs - before.workerCpuMs,
       originConnections: after.originConnections - before.originConnections,
       redisRequests: after.redisRequests - before.redisRequests,

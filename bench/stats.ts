@@ -15,6 +15,10 @@ export interface RoundRecord {
   harnessCpuMs: number;
   /** CPU others used on this machine during the burst, ms (bench/noise.ts). */
   foreignCpuMs: number;
+  /** Time this Node process (the client and origin) was paused for garbage collection during the burst, ms. */
+  harnessGcMs: number;
+  /** The part of it spent in major (mark-compact) collections, ms. */
+  harnessMajorGcMs: number;
   /** New TCP connections the origin accepted during the burst (a Worker's pool growing). */
   originConnections: number;
   redisRequests: number;

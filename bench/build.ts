@@ -25,7 +25,15 @@ export interface Bundles {
   remove(): Promise<void>;
 }
 
-async function bundle(outdir: string, config: string | undefined, file: string): Promise<string> {
+/**
+ * Bundles one Worker with `wrangler deploy --dry-run` into `outdir`; returns the script's path.
+ * @example await bundleWorker(dir, 'bench/workers/hot-path.toml', 'hot-path.js')
+ */
+export async function bundleWorker(
+  outdir: string,
+  config: string | undefined,
+  file: string,
+): Promise<string> {
   const args = ['deploy', '--dry-run', '--outdir', outdir, ...(config ? ['--config', config] : [])];
   await run(join(ROOT, 'node_modules/.bin/wrangler'), args, {
     cwd: ROOT,
@@ -48,10 +56,10 @@ export async function buildBundles(options: { edgeAuthScript?: string } = {}): P
   try {
     // Each bundle in its own subdir: Miniflare resolves modules from the script's dir.
     const [convoy, edgeAuth, jwtOnly, passthrough] = await Promise.all([
-      bundle(join(dir, 'convoy'), 'bench/workers/convoy.toml', 'convoy.js'),
-      options.edgeAuthScript ?? bundle(join(dir, 'edge-auth'), undefined, 'index.js'),
-      bundle(join(dir, 'jwt-only'), 'bench/workers/jwt-only.toml', 'jwt-only.js'),
-      bundle(join(dir, 'passthrough'), 'bench/workers/passthrough.toml', 'passthrough.js'),
+      bundleWorker(join(dir, 'convoy'), 'bench/workers/convoy.toml', 'convoy.js'),
+      options.edgeAuthScript ?? bundleWorker(join(dir, 'edge-auth'), undefined, 'index.js'),
+      bundleWorker(join(dir, 'jwt-only'), 'bench/workers/jwt-only.toml', 'jwt-only.js'),
+      bundleWorker(join(dir, 'passthrough'), 'bench/workers/passthrough.toml', 'passthrough.js'),
     ]);
     return { scripts: { convoy, 'edge-auth': edgeAuth, 'jwt-only': jwtOnly, passthrough }, remove };
   } catch (err) {

@@ -34,7 +34,7 @@ export const ARM_DESCRIPTIONS: Record<Arm, string> = {
   'edge-auth:l1':
     'warm isolate: a new session per user per round, one unmeasured request each loads it into L1 (and Redis), background work settles, then the burst (all within the 2 s L1 TTL)',
   'edge-auth:redis':
-    'L1 miss, Redis hit: a new session per user per round, loaded into Redis by another edge-auth isolate (the primer); the measured isolate has never seen it',
+    'L1 miss, Redis hit: new users with a new session each round, loaded into Redis by another edge-auth isolate (the primer, which also claims their touch); the measured isolate has never seen them',
   'edge-auth:cold':
     'cold: new users with new sessions each round: L1, Redis entry and touch marker all empty (first request after login)',
   'jwt-only': "edge-auth's token extraction and jose verification, then the same forward(); no session",

@@ -226,7 +226,7 @@ class ShapeRun {
       this.poolWarmers.set(arm, await this.stack.login(warmers, 'pool'));
     }
     for (const arm of ARMS) {
-      if (arm === 'edge-auth:cold') continue; // new users every round
+      if (arm === 'edge-auth:cold' || arm === 'edge-auth:redis') continue; // new users every round
       const ids = this.userIds(arm);
       await this.stack.addUsers(ids);
       if (arm.startsWith('edge-auth')) this.edgeAuthUsers.push(...ids);
@@ -336,14 +336,17 @@ class ShapeRun {
     const fixed = this.fixed.get(arm);
     const target = this.stack.targets[arm];
     if (fixed) return { target, tokens: fixed.map((l) => l.token), users: fixed.map((l) => l.userId) };
-    let logins: Login[];
-    if (arm === 'edge-auth:cold') {
-      const ids = this.userIds(arm, `-${tag}`);
+    // New users each round for cold, and for L1 miss too: the primer's load then claims their touch
+    // marker afresh, so no marker of an earlier round can expire between the priming and the burst
+    // (which would make a due touch, a correct write, land in a burst meant to measure warm reads).
+    const fresh = arm === 'edge-auth:cold' || arm === 'edge-auth:redis';
+    const ids = this.userIds(arm, fresh ? `-${tag}` : '');
+    if (fresh) {
       await this.stack.addUsers(ids);
       this.edgeAuthUsers.push(...ids);
-      logins = await this.stack.login(ids, tag);
-    } else {
-      logins = await this.stack.login(this.userIds(arm), tag);
+    }
+    const logins = await this.stack.login(ids, tag);
+    if (arm !== 'edge-auth:cold') {
       // L1 hit: this isolate loads the new session itself (L1 lives 2 s from here);
       // L1 miss: another isolate does, so only Redis has it.
       const loader = arm === 'edge-auth:l1' ? target : this.stack.primer;

@@ -86,29 +86,8 @@ export async function startBenchStack(opts: StackOptions) {
     script: string,
     bindings: Record<string, string>,
   ): Promise<Target> {
-    const { value: mf, pid } = await withNewChild('workerd', async () => {
-      const created = withoutExitOnSignal(
-        () =>
-          new Miniflare({
-            modules: true,
-            scriptPath: script,
-            // Bundles live in temp dirs; module paths are resolved from there.
-            modulesRoot: dirname(script),
-            compatibilityDate: COMPATIBILITY_DATE,
-            bindings,
-            // edge-auth logs one JSON line per request to stdout: drained here, not relayed, so
-            // this process does not print thousands of lines (its own CPU is part of the harness).
-            // Errors (stderr) still show.
-            handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
-              stdout.resume();
-              stderr.pipe(process.stderr);
-            },
-          } satisfies MiniflareOptions),
-      );
-      workers.push(created);
-      await created.ready;
-      return created;
-    });
+    const { mf, pid } = await startWorkerd(script, bindings);
+    workers.push(mf);
     return {
       ...servers,
       pid,
@@ -194,6 +173,46 @@ export async function startBenchStack(opts: StackOptions) {
 }
 
 export type BenchStack = Awaited<ReturnType<typeof startBenchStack>>;
+
+/**
+ * One bundled Worker in its own workerd (Miniflare), started alone so its pid is the one new
+ * workerd child: its CPU time can then be read from /proc.
+ *
+ * @example const { mf, pid } = await startWorkerd(script, { ORIGIN_URL: origin.url });
+ */
+export async function startWorkerd(
+  script: string,
+  bindings: Record<string, string> = {},
+): Promise<{ mf: Miniflare; pid: number | undefined }> {
+  const { value: mf, pid } = await withNewChild('workerd', async () => {
+    const created = withoutExitOnSignal(
+      () =>
+        new Miniflare({
+          modules: true,
+          scriptPath: script,
+          // Bundles live in temp dirs; module paths are resolved from there.
+          modulesRoot: dirname(script),
+          compatibilityDate: COMPATIBILITY_DATE,
+          bindings,
+          // edge-auth logs one JSON line per request to stdout: drained here, not relayed, so
+          // this process does not print thousands of lines (its own CPU is part of the harness).
+          // Errors (stderr) still show.
+          handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+            stdout.resume();
+            stderr.pipe(process.stderr);
+          },
+        } satisfies MiniflareOptions),
+    );
+    try {
+      await created.ready;
+    } catch (err) {
+      await created.dispose().catch(() => {});
+      throw err;
+    }
+    return created;
+  });
+  return { mf, pid };
+}
 
 /**
  * Miniflare's exit hook answers SIGINT/SIGTERM with an immediate

@@ -9,13 +9,12 @@
 // changes; the full benchmark is the product's figure.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { Miniflare } from 'miniflare';
+import { join } from 'node:path';
+import type { Miniflare } from 'miniflare';
 import { mintToken } from '../../dev/tokens';
-import { bundleWorker, COMPATIBILITY_DATE } from '../build';
-import { cpuMs, withNewChild } from '../cpu';
-import { withoutExitOnSignal } from '../stack';
+import { bundleWorker } from '../build';
+import { cpuMs } from '../cpu';
+import { startWorkerd } from '../stack';
 import {
   HOT_PATH_SECRET,
   HOT_PATH_SESSION,
@@ -40,25 +39,8 @@ export async function measureHotPath(options: { n: number; rounds: number }): Pr
   let mf: Miniflare | undefined;
   try {
     const script = await bundleWorker(join(dir, 'hot-path'), 'bench/workers/hot-path.toml', 'hot-path.js');
-    const started = await withNewChild('workerd', async () => {
-      const created = withoutExitOnSignal(
-        () =>
-          new Miniflare({
-            modules: true,
-            scriptPath: script,
-            modulesRoot: dirname(script),
-            compatibilityDate: COMPATIBILITY_DATE,
-            // edge-auth's log lines: drained, not printed.
-            handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
-              stdout.resume();
-              stderr.pipe(process.stderr);
-            },
-          }),
-      );
-      await created.ready;
-      return created;
-    });
-    mf = started.value;
+    const started = await startWorkerd(script);
+    mf = started.mf;
     const { pid } = started;
     if (pid === undefined) throw new Error('cannot read workerd CPU time here (needs Linux /proc)');
     const token = await mintToken({

@@ -7,7 +7,7 @@
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensurePostgres, ensureRedis } from '../dev/services';
-import { runMain } from './cli';
+import { parseCli, runMain } from './cli';
 import { formatReport, machineFacts, sourceFacts } from './report';
 import { newestResults, resultsDocument, saveResults, writeChart } from './results';
 import { DEFAULT_SCENARIOS, runBenchmark, type Scenario } from './run';
@@ -97,17 +97,8 @@ async function chart(from: string | undefined): Promise<number> {
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
-  let opts: ReturnType<typeof parseOptions>;
-  try {
-    opts = parseOptions(argv);
-  } catch (err) {
-    console.error(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (opts.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const opts = parseCli(argv, parseOptions, USAGE);
+  if (typeof opts === 'number') return opts;
   if (opts.chart) return chart(opts.from);
   const t0 = performance.now();
   const log = (line: string) =>

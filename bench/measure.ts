@@ -2,6 +2,7 @@
 // Latency is measured per request from dispatch to the last byte of the body;
 // the counters come from the protocol servers, the database's write log and
 // /proc (the instance's workerd CPU time).
+import { holdStill } from './settle';
 import type { BenchStack, Target } from './stack';
 
 /** Cumulative counters of one instance, read between bursts. */
@@ -69,18 +70,7 @@ const sameCounters = (a: Counters, b: Counters) =>
  * @example const after = await settle(() => readCounters(stack, target), 60);
  */
 export async function settle(read: () => Promise<Counters>, quietMs: number, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  let quietSince = Date.now();
-  while (Date.now() - quietSince < quietMs) {
-    if (Date.now() > deadline) throw new Error(`background work did not settle within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-    const now = await read();
-    if (!sameCounters(last, now)) {
-      last = now;
-      quietSince = Date.now();
-    }
-  }
+  const last = await holdStill(read, quietMs, { same: sameCounters, timeoutMs });
   // CPU is read last, once everything is quiet, so it includes the background work.
   return { ...last, workerCpuMs: (await read()).workerCpuMs };
 }

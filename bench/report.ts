@@ -50,6 +50,22 @@ export function machineFacts(): Machine {
 }
 
 /**
+ * One line of machine facts.
+ * @example describeMachine(machineFacts()) // 'node v20.20.2, 2 cores (AMD EPYC), 24 GiB, linux x64, load 0.59 at start'
+ */
+export function describeMachine(m: Machine): string {
+  return `node ${m.node}, ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, ${m.os}, load ${m.load.toFixed(2)} at start`;
+}
+
+/**
+ * The commit, and whether the Worker's source had uncommitted changes.
+ * @example describeSource(sourceFacts()) // '5a449b2… (src/ clean)'
+ */
+export function describeSource(source: Source): string {
+  return `${source.commit}${source.dirty.length ? ` + uncommitted ${source.dirty.join(', ')}` : ' (src/ clean)'}`;
+}
+
+/**
  * The git commit and the uncommitted files under src/ (the Worker that was bundled).
  * @example sourceFacts() // { commit: '0c49357…', dirty: [] }
  */
@@ -117,8 +133,8 @@ export function formatReport(result: BenchResult, ctx: ReportContext): string {
     '# edge-auth benchmark: the last_login convoy, side by side',
     '',
     `command: ${ctx.command}`,
-    `machine: node ${m.node}, ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, ${m.os}, load ${m.load.toFixed(2)} at start (shared: other work runs too)`,
-    `source:  ${ctx.source.commit}${ctx.source.dirty.length ? ` + uncommitted ${ctx.source.dirty.join(', ')}` : ' (src/ clean)'}`,
+    `machine: ${describeMachine(m)} (shared: other work runs too)`,
+    `source:  ${describeSource(ctx.source)}`,
     `stack:   Redis (${ctx.redis}) behind the local Upstash server; PostgreSQL ${result.postgresVersion} behind the local Neon server; origin (bench/origin.ts: one fixed answer, the same cost for every variant); all on 127.0.0.1`,
     `latency: ${s.latencyMs} ms injected before every Redis and SQL HTTP request is answered (edge → region distance)`,
     `run:     ${s.rounds} rounds planned; a round sends one burst of every arm in every shape (arms in a balanced`,

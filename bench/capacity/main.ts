@@ -5,6 +5,7 @@
 // figure. Pure computation: no network, deterministic for a given --seed.
 
 import { parseArgs } from 'node:util';
+import { parseCli } from '../cli';
 import { compareFigures } from './compare';
 import {
   type CapacityParams,
@@ -110,17 +111,8 @@ function parseOptions(argv: string[]) {
 
 function main(): number {
   const argv = process.argv.slice(2);
-  let opts: ReturnType<typeof parseOptions>;
-  try {
-    opts = parseOptions(argv);
-  } catch (err) {
-    console.error(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (opts.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const opts = parseCli(argv, parseOptions, USAGE);
+  if (typeof opts === 'number') return opts;
   const command = `npx tsx bench/capacity/main.ts${argv.length > 0 ? ` ${argv.join(' ')}` : ''}`;
   if (opts.sweep) {
     const rows = sweepGrid().map((p) => sweepPoint(p, opts.seed));

@@ -2,12 +2,11 @@
 // sustained paced load on the local stack across several workerd isolates,
 // then every check (checks.ts). Exits 1 if any check failed. Progress goes to
 // stderr, the report to stdout; Ctrl-C stops the load and still cleans up.
-import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ensurePostgres, ensureRedis } from '../../dev/services';
-import { runMain } from '../cli';
+import { parseCli, runMain } from '../cli';
+import { describeMachine, describeSource, machineFacts, sourceFacts } from '../report';
 import { bundleWorker } from './bundle';
 import { evaluate } from './checks';
 import { formatReport } from './report';
@@ -68,29 +67,10 @@ function parseOptions(argv: string[]) {
   };
 }
 
-function gitFacts(): string {
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim();
-    return dirty ? `${commit} + uncommitted changes under src/` : `${commit} (src/ clean)`;
-  } catch {
-    return 'unknown';
-  }
-}
-
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
-  let opts: ReturnType<typeof parseOptions>;
-  try {
-    opts = parseOptions(argv);
-  } catch (err) {
-    console.error(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (opts.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const opts = parseCli(argv, parseOptions, USAGE);
+  if (typeof opts === 'number') return opts;
   const t0 = performance.now();
   const log = (line: string) =>
     console.error(`[soak ${((performance.now() - t0) / 1000).toFixed(1)}s] ${line}`);
@@ -103,7 +83,7 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const machine = `node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${arch()}, load ${loadavg()[0]?.toFixed(2)} at start`;
+  const machine = describeMachine(machineFacts());
   log('bundling the Worker with wrangler');
   const bundle = await bundleWorker();
   try {
@@ -125,7 +105,7 @@ async function main(): Promise<number> {
           formatReport(report, observed, {
             command,
             date: new Date().toISOString(),
-            machine: `${machine}; source ${gitFacts()}`,
+            machine: `${machine}; source ${describeSource(sourceFacts())}`,
             redis: `${redis.kind} (${observed.redisKind} engine)`,
             postgres: observed.postgresVersion,
           }),

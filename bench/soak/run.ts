@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { type LocalStack, startLocalStack } from '../../dev/stack';
 import { mintToken } from '../../dev/tokens';
+import { holdStill } from '../settle';
 import { CONTROL_SOURCE } from './control';
 import { liveHeap } from './heap';
 import { type Isolate, type IsolateSpec, rssMiB, startIsolates } from './isolates';
@@ -12,7 +13,6 @@ import { sampleLocks } from './locks';
 import type { MemorySamples, SoakObservations, SoakSettings } from './observations';
 import { createPacing } from './pacing';
 import { probeL1Bound } from './probe';
-import { settle } from './settle';
 
 /** Inputs of a soak run; the services and the bundle are required, the rest has defaults. */
 export interface SoakOptions extends Partial<SoakSettings> {
@@ -134,7 +134,7 @@ async function withStack(
 
     const counters = async () =>
       `${stack.neon.stats().requests}/${stack.upstash.stats().requests}/${await stack.writeLog.position()}`;
-    await settle(counters, QUIET_MS);
+    await holdStill(counters, QUIET_MS);
     const logPosition = await stack.writeLog.position();
     stack.neon.resetStats();
     stack.upstash.resetStats();
@@ -184,7 +184,7 @@ async function withStack(
     });
     await middle;
     log(`load done (${load.stoppedBy}); waiting for background writes to land`);
-    await settle(counters, QUIET_MS);
+    await holdStill(counters, QUIET_MS);
     const lockSamples = await locks.stop();
     await sampleMemory('end');
     const neon = stack.neon.stats();

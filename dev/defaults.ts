@@ -1,9 +1,10 @@
 /**
  * Local development settings shared by `npm run dev`, `npm run token`, the
  * tests and the benchmarks. Never used in production: `wrangler secret put`
- * sets the real ones.
+ * sets the real ones. There is no fixed JWT secret: a published one would
+ * sign tokens for anyone (the Worker refuses the old one); `npm run dev`
+ * makes a random one per run.
  */
-export const DEV_JWT_SECRET = 'edge-auth-local-development-secret';
 export const DEV_REDIS_TOKEN = 'edge-auth-local-redis-token';
 export const DEV_WORKER_PORT = 8787;
 /** PostgreSQL server `npm run dev` and `npm run token` look for when DATABASE_URL is unset. */

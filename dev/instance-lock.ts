@@ -17,13 +17,15 @@ export interface DevInstance {
   url: string;
   /** The database the Worker uses (it may carry a password: the record is readable by this user only). */
   databaseUrl?: string;
+  /** The Worker's random JWT_SECRET for this run, so `npm run token` signs what it accepts. */
+  jwtSecret?: string;
 }
 
 /** The lock this process holds; `release()` removes the record only while it is still ours. */
 export interface InstanceLock {
   readonly path: string;
   /** Adds fields (the database URL once known) to the record, atomically. */
-  update(fields: Partial<Pick<DevInstance, 'databaseUrl'>>): void;
+  update(fields: Partial<Pick<DevInstance, 'databaseUrl' | 'jwtSecret'>>): void;
   release(): void;
 }
 

@@ -6,6 +6,7 @@
 // the terminal (SIGHUP) and any failure while starting stop everything it
 // started; nothing is printed as running before the Worker answers on the port.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import type { Readable, Writable } from 'node:stream';
 import type pg from 'pg';
 import { parseConfig } from '../src/config';
 import type { Env } from '../src/env';
-import { DEV_DEMO_USER, DEV_JWT_SECRET, DEV_WORKER_PORT, devDatabaseName } from './defaults';
+import { DEV_DEMO_USER, DEV_WORKER_PORT, devDatabaseName } from './defaults';
 import { acquireInstanceLock, type InstanceLock } from './instance-lock';
 import { portBusy } from './ports';
 import { type LocalStack, startLocalStack } from './stack';
@@ -63,13 +64,15 @@ async function main() {
     );
   }
   const sessionId = await seedDemo(stack.pool);
-  lock.update({ databaseUrl: stack.database.url }); // where `npm run token` inserts its fresh sessions
+  // A secret of this run: `npm run token` reads it (and the database) from the record, readable by this user only.
+  const jwtSecret = randomBytes(32).toString('base64url');
+  lock.update({ databaseUrl: stack.database.url, jwtSecret });
   const { upstash, neon, origin } = stack;
   log(`Upstash REST ${upstash.url} (stats: ${upstash.url}/__stats)`);
   log(`Neon SQL-over-HTTP ${neon.endpoint} (stats: ${neon.url}/__stats)`);
   log(`demo origin ${origin?.url}`);
 
-  const vars: Env = { ...stack.env(), JWT_SECRET: DEV_JWT_SECRET, PUBLIC_PATHS: '/public' };
+  const vars: Env = { ...stack.env(), JWT_SECRET: jwtSecret, PUBLIC_PATHS: '/public' };
   parseConfig(vars); // fail here, with every problem named, rather than on the first request
   await assertPortFree(port); // taken while the stack started?
   if (stopping) return;
@@ -79,7 +82,7 @@ async function main() {
   ready = true;
 
   const token = await mintToken({
-    secret: DEV_JWT_SECRET,
+    secret: jwtSecret,
     userId: DEV_DEMO_USER,
     sessionId,
     ttlSeconds: DEMO_TTL_SECONDS,

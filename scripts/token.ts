@@ -3,20 +3,14 @@
 // token works even after a logout revoked every earlier one.
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import {
-  DEV_DEMO_USER,
-  DEV_JWT_SECRET,
-  DEV_POSTGRES_URL,
-  DEV_WORKER_PORT,
-  devDatabaseName,
-} from '../dev/defaults';
+import { DEV_DEMO_USER, DEV_POSTGRES_URL, DEV_WORKER_PORT, devDatabaseName } from '../dev/defaults';
 import { runningInstance } from '../dev/instance-lock';
 import { createSession, mintToken } from '../dev/tokens';
 
 const HELP = `Usage: npm run token [-- --user <id>] [--session <sid>] [--ttl <seconds>]
 
 Prints a session token (a JWT) for the local Worker, signed with JWT_SECRET from
-the environment, else the local development secret.
+the environment, else with the secret of the \`npm run dev\` running on PORT.
 
   --user <id>       the token's subject (default ${DEV_DEMO_USER})
   --session <sid>   put this session id in the token as is (no database needed);
@@ -107,6 +101,9 @@ async function freshSession(userId: string): Promise<string> {
   }
 }
 
+const secret =
+  process.env.JWT_SECRET ??
+  runningInstance(Number(process.env.PORT || DEV_WORKER_PORT))?.jwtSecret ??
+  fail("no JWT_SECRET: start npm run dev (its secret is used), or set JWT_SECRET to the Worker's");
 const sessionId = values.session ?? (await freshSession(values.user));
-const secret = process.env.JWT_SECRET ?? DEV_JWT_SECRET;
 console.log(await mintToken({ secret, userId: values.user, sessionId, ttlSeconds }));

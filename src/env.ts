@@ -34,7 +34,15 @@ export interface Env {
 
   ORIGIN_URL?: string;
   PUBLIC_PATHS?: string;
+  /** `true` to allow a `PUBLIC_PATHS` entry that covers every path (`/`, `/*`): authentication off. */
+  PUBLIC_PATHS_ALLOW_ALL?: string;
   CORS_PREFLIGHT?: string;
+  /** Client header names with `_` the origin may still receive (comma list); every other one is dropped. */
+  ALLOW_HEADERS_WITH_UNDERSCORES?: string;
+  /** `true` to forward edge-auth's own cookie and Bearer token to the origin (default: removed). */
+  FORWARD_CREDENTIALS?: string;
+  /** Origins besides edge-auth's own whose pages may log a cookie-authenticated user out (comma list). */
+  TRUSTED_ORIGINS?: string;
 
   ASSERTION_SIGNING_KEY?: string;
   ASSERTION_ISSUER?: string;

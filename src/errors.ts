@@ -52,6 +52,18 @@ export class IdentityError extends Error {
   }
 }
 
+/**
+ * A state-changing request carried an ambient credential (a cookie) from a
+ * page of another site: 403, so another site cannot log the user out.
+ */
+export class CrossSiteError extends Error {
+  override readonly name = 'CrossSiteError';
+  readonly code = 'cross_site_request';
+  constructor() {
+    super('a cookie-authenticated logout must come from a page of this site');
+  }
+}
+
 /** The Worker's bindings are invalid; lists every problem at once. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -9,6 +9,7 @@ import { type Authenticator, type AuthenticatorOptions, createAuthenticator } fr
 import { createNeonSessionStore } from './session/neon-store';
 import { createUpstashSessionCache } from './session/upstash-cache';
 import { createTokenVerifier, type TokenVerifier } from './token/verifier';
+import { warn } from './util/log';
 
 /** Everything a request needs, built once per isolate. */
 export interface EdgeAuthServices {
@@ -37,7 +38,7 @@ export function servicesFromEnv(env: Env): EdgeAuthServices {
       entry = buildServices(parseConfig(env));
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      console.error(err.message);
+      warn(err.message);
       entry = err;
     }
     built.set(env, entry);
@@ -86,9 +87,11 @@ export function assembleServices(
     // Verified tokens are remembered as long as sessions are in the L1: one signature check per burst.
     verifier: createTokenVerifier(config.token, {
       rememberMs: Math.min(config.session.l1.ttlSeconds, config.session.cacheTtlSeconds) * 1000,
+      log: adapters.log ?? warn,
       ...(adapters.now ? { now: adapters.now } : {}),
     }),
     authenticator: createAuthenticator({
+      log: warn,
       ...adapters,
       cacheTtlSeconds: config.session.cacheTtlSeconds,
       touchIntervalSeconds: config.session.touchIntervalSeconds,

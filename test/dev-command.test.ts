@@ -4,9 +4,10 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { createServer, type Server } from 'node:net';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { DEV_JWT_SECRET, DEV_REDIS_TOKEN } from '../dev/defaults';
+import { DEV_REDIS_TOKEN } from '../dev/defaults';
 import { instanceRecordPath } from '../dev/instance-lock';
 import { freePort } from '../dev/ports';
+import { EXAMPLE_SECRETS } from '../src/config/example-secrets';
 
 /** One `npm run dev` (as `tsx dev/start.ts`, what the npm script runs) in a process group of its own. */
 interface DevRun {
@@ -107,7 +108,12 @@ describe('npm run dev', () => {
     firstSession = body.identity['x-auth-session-id']!;
     expect(firstSession).toMatch(/^demo-[0-9a-f]{16}$/);
     expect(first.output()).toContain(`seeded demo-user with a fresh session ${firstSession}`);
-    expect(first.output()).not.toContain(DEV_JWT_SECRET);
+    // The Worker's JWT secret is this run's own: random, never a published one.
+    const varsFile = varsFileOf(first.port);
+    const jwtSecret = /^JWT_SECRET="(.*)"$/m.exec(readFileSync(varsFile, 'utf8'))?.[1] ?? '';
+    expect(jwtSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(EXAMPLE_SECRETS).not.toContain(jwtSecret);
+    expect(first.output()).not.toContain(jwtSecret);
     expect(first.output()).not.toContain(DEV_REDIS_TOKEN);
 
     // No secret on any command line (every user sees them in `ps`): not wrangler's, not its children's.
@@ -116,13 +122,11 @@ describe('npm run dev', () => {
       commandLines.some((args) => args.includes('wrangler') && args.includes(`--port ${first.port}`)),
     ).toBe(true);
     expect(commandLines.some((args) => args.includes('workerd'))).toBe(true);
-    for (const secret of [DEV_JWT_SECRET, DEV_REDIS_TOKEN, `/${database}`]) {
+    for (const secret of [jwtSecret, DEV_REDIS_TOKEN, `/${database}`]) {
       expect(commandLines.filter((args) => args.includes(secret))).toEqual([]);
     }
     // They travel in a file only this user can read, removed on exit.
-    const varsFile = varsFileOf(first.port);
     expect(statSync(varsFile).mode & 0o777).toBe(0o600);
-    expect(readFileSync(varsFile, 'utf8')).toContain(DEV_JWT_SECRET);
   }, 60_000);
 
   it('a second npm run dev on the same port names the first, exits non-zero and leaves it running', async () => {

@@ -44,6 +44,6 @@ export default {
       return new Response('invalid token\n', { status: 401 });
     }
     if (!config.origin.url) return new Response('no origin\n', { status: 404 });
-    return forward(request, config.origin.url, identity);
+    return forward(request, config.origin.url, { identity });
   },
 } satisfies ExportedHandler<JwtOnlyEnv>;

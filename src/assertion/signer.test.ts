@@ -20,6 +20,7 @@ import {
 } from './signer';
 
 const ISSUER = 'edge-auth';
+const REQ = { method: 'GET', url: 'https://app.example.com/me' };
 const AUDIENCE = 'https://origin.example.com';
 // A whole second, so that iat * 1000 equals the clock.
 const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
@@ -132,7 +133,7 @@ describe('parseSigningKey', () => {
 describe('createAssertionSigner', () => {
   it('signs an ES256 JWT with exactly the identity claims, which verifies against publicJwks', async () => {
     const { signer } = signerAt();
-    const token = await signer.sign(auth({ isStaff: true }));
+    const token = await signer.sign(auth({ isStaff: true }), REQ);
     const jwks = await signer.publicJwks();
     const kid = await calculateJwkThumbprint({ kty: 'EC', crv: 'P-256', x: key.x, y: key.y });
 
@@ -145,35 +146,54 @@ describe('createAssertionSigner', () => {
       sid: 's1',
       iat: T0 / 1000,
       nbf: T0 / 1000,
-      exp: T0 / 1000 + 60,
+      exp: T0 / 1000 + 30,
       jti: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
       username: 'ada',
       email: 'ada@example.com',
       is_staff: true,
       is_superuser: false,
+      htm: 'GET',
+      htu: 'https://app.example.com/me',
     });
     expect(ASSERTION_HEADER).toBe('X-Auth-Assertion');
   });
 
   it('omits email when the user has none', async () => {
     const { signer } = signerAt();
-    const { payload } = await verify(await signer.sign(auth({ email: null })), await signer.publicJwks());
+    const { payload } = await verify(
+      await signer.sign(auth({ email: null }), REQ),
+      await signer.publicJwks(),
+    );
     expect(payload).not.toHaveProperty('email');
     expect(Object.keys(payload).sort()).toEqual(
-      ['aud', 'exp', 'iat', 'is_staff', 'is_superuser', 'iss', 'jti', 'nbf', 'sid', 'sub', 'username'].sort(),
+      [
+        'aud',
+        'exp',
+        'htm',
+        'htu',
+        'iat',
+        'is_staff',
+        'is_superuser',
+        'iss',
+        'jti',
+        'nbf',
+        'sid',
+        'sub',
+        'username',
+      ].sort(),
     );
   });
 
   it('does not verify for another audience, after expiry or before it was issued', async () => {
     const { signer } = signerAt();
-    const token = await signer.sign(auth());
+    const token = await signer.sign(auth(), REQ);
     const jwks = await signer.publicJwks();
     await expect(verify(token, jwks, T0, 'https://other.example.com')).rejects.toMatchObject({
       code: 'ERR_JWT_CLAIM_VALIDATION_FAILED',
       claim: 'aud',
     });
-    await expect(verify(token, jwks, T0 + 59_000)).resolves.toBeDefined();
-    await expect(verify(token, jwks, T0 + 60_000)).rejects.toBeInstanceOf(errors.JWTExpired);
+    await expect(verify(token, jwks, T0 + 29_000)).resolves.toBeDefined();
+    await expect(verify(token, jwks, T0 + 30_000)).rejects.toBeInstanceOf(errors.JWTExpired);
     await expect(verify(token, jwks, T0 - 1_000)).rejects.toMatchObject({ claim: 'nbf' });
   });
 
@@ -188,7 +208,7 @@ describe('createAssertionSigner', () => {
     expect(jwks.keys[0]).not.toHaveProperty('d');
 
     const named = signerAt(T0, { ...key, kid: 'k-2026' }).signer;
-    const token = await named.sign(auth());
+    const token = await named.sign(auth(), REQ);
     expect(decodeProtectedHeader(token).kid).toBe('k-2026');
     expect((await named.publicJwks()).keys[0]?.kid).toBe('k-2026');
     await expect(verify(token, await named.publicJwks())).resolves.toBeDefined();
@@ -202,63 +222,78 @@ describe('createAssertionSigner', () => {
     const sign = vi.spyOn(crypto.subtle, 'sign');
     const { signer, clock } = signerAt();
 
-    const first = await signer.sign(auth());
-    clock.ms = T0 + 29_999;
-    for (let i = 0; i < 5; i++) expect(await signer.sign(auth())).toBe(first);
+    const first = await signer.sign(auth(), REQ);
+    clock.ms = T0 + 14_999;
+    for (let i = 0; i < 5; i++) expect(await signer.sign(auth(), REQ)).toBe(first);
     await signer.publicJwks();
     expect(privateImports()).toBe(1);
     expect(sign).toHaveBeenCalledTimes(1);
 
-    clock.ms = T0 + 30_000;
-    const second = await signer.sign(auth());
+    clock.ms = T0 + 15_000;
+    const second = await signer.sign(auth(), REQ);
     expect(second).not.toBe(first);
     expect(sign).toHaveBeenCalledTimes(2);
     const jwks = await signer.publicJwks();
     const { payload } = await verify(second, jwks, clock.ms);
-    expect(payload.iat).toBe(T0 / 1000 + 30);
+    expect(payload.iat).toBe(T0 / 1000 + 15);
     expect(payload.jti).not.toBe((await verify(first, jwks)).payload.jti);
     expect(privateImports()).toBe(1);
+  });
+
+  it('binds each assertion to one request: another method or URL gets its own', async () => {
+    const { signer } = signerAt();
+    const jwks = await signer.publicJwks();
+    const get = await signer.sign(auth(), REQ);
+    const del = await signer.sign(auth(), { ...REQ, method: 'DELETE' });
+    const other = await signer.sign(auth(), { ...REQ, url: 'https://app.example.com/admin' });
+    expect(new Set([get, del, other]).size).toBe(3);
+    expect((await verify(del, jwks)).payload).toMatchObject({ htm: 'DELETE', htu: REQ.url });
+    expect((await verify(other, jwks)).payload).toMatchObject({
+      htm: 'GET',
+      htu: 'https://app.example.com/admin',
+    });
+    expect(await signer.sign(auth(), REQ)).toBe(get);
   });
 
   it('never reuses an assertion for a changed identity, another session or an earlier clock', async () => {
     const { signer, clock } = signerAt();
     const jwks = await signer.publicJwks();
-    const plain = await signer.sign(auth());
+    const plain = await signer.sign(auth(), REQ);
 
-    const staff = await signer.sign(auth({ isStaff: true }));
+    const staff = await signer.sign(auth({ isStaff: true }), REQ);
     expect(staff).not.toBe(plain);
     expect((await verify(staff, jwks)).payload.is_staff).toBe(true);
-    expect(await signer.sign(auth({ isStaff: true }))).toBe(staff);
-    expect(await signer.sign(auth({ isStaff: false }))).not.toBe(staff);
-    expect(await signer.sign(auth({ email: null }))).not.toBe(plain);
+    expect(await signer.sign(auth({ isStaff: true }), REQ)).toBe(staff);
+    expect(await signer.sign(auth({ isStaff: false }), REQ)).not.toBe(staff);
+    expect(await signer.sign(auth({ email: null }), REQ)).not.toBe(plain);
 
-    const elsewhere = await signer.sign(auth({}, 's2'));
+    const elsewhere = await signer.sign(auth({}, 's2'), REQ);
     expect((await verify(elsewhere, jwks)).payload.sid).toBe('s2');
 
     // A clock stepped backwards must not hand out a token that is not yet valid.
     clock.ms = T0 + 5_000;
-    const later = await signer.sign(auth());
+    const later = await signer.sign(auth(), REQ);
     clock.ms = T0;
-    expect(await signer.sign(auth())).not.toBe(later);
+    expect(await signer.sign(auth(), REQ)).not.toBe(later);
   });
 
   it('produces assertions that do not verify against another key', async () => {
     const { signer } = signerAt();
     const foreign = signerAt(T0, other).signer;
-    const token = await foreign.sign(auth());
+    const token = await foreign.sign(auth(), REQ);
     await expect(verify(token, await signer.publicJwks())).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey);
 
     // Even under our kid, the signature gives it away.
     const impostor = signerAt(T0, { ...other, kid: 'k-2026' }).signer;
     const jwks = await signerAt(T0, { ...key, kid: 'k-2026' }).signer.publicJwks();
-    await expect(verify(await impostor.sign(auth()), jwks)).rejects.toBeInstanceOf(
+    await expect(verify(await impostor.sign(auth(), REQ), jwks)).rejects.toBeInstanceOf(
       errors.JWSSignatureVerificationFailed,
     );
   });
 
   it('refuses a well-formed key whose d does not belong to its x and y, without echoing it', async () => {
     const { signer } = signerAt(T0, { ...key, x: other.x, y: other.y });
-    for (const attempt of [() => signer.sign(auth()), () => signer.publicJwks()]) {
+    for (const attempt of [() => signer.sign(auth(), REQ), () => signer.publicJwks()]) {
       const err = await attempt().then(
         () => undefined,
         (e: unknown) => e,
@@ -273,7 +308,7 @@ describe('createAssertionSigner', () => {
   });
 
   it('validates its options when built', () => {
-    for (const ttlSeconds of [0, 1, 1.5, 3601]) {
+    for (const ttlSeconds of [0, 1, 4, 1.5, 301, 3600]) {
       expect(() => createAssertionSigner({ key, issuer: ISSUER, audience: AUDIENCE, ttlSeconds })).toThrow(
         RangeError,
       );

@@ -14,6 +14,8 @@ export { AssertionKeyError, parseSigningKey, type SigningKeyJwk } from './key';
  * import { createRemoteJWKSet, jwtVerify } from 'jose';
  * const JWKS = createRemoteJWKSet(new URL('https://auth.example.com/.well-known/jwks.json'));
  * const { payload } = await jwtVerify(req.headers.get('x-auth-assertion') ?? '', JWKS, { issuer: 'edge-auth', audience: 'https://origin.example.com', algorithms: ['ES256'] });
+ * const url = new URL(req.url);
+ * if (payload.htm !== req.method || payload.htu !== `https://app.example.com${url.pathname}`) throw new Error('not for this request');
  * ```
  */
 export const ASSERTION_HEADER = 'X-Auth-Assertion';
@@ -29,6 +31,21 @@ export interface PublicJwk {
   use: 'sig';
 }
 
+/** Assertions live 30 s by default, 5 s to 5 min: a copy is replayable that long, logout or not. */
+export const ASSERTION_TTL_DEFAULT_SECONDS = 30;
+export const ASSERTION_TTL_MIN_SECONDS = 5;
+export const ASSERTION_TTL_MAX_SECONDS = 300;
+
+/**
+ * The request an assertion is for, as in RFC 9449 (DPoP): `htm` is its
+ * method, `htu` its URL without query or fragment.
+ */
+export interface RequestBinding {
+  method: string;
+  /** `scheme://host[:port]/path`, no query, no fragment. */
+  url: string;
+}
+
 export interface AssertionSignerOptions {
   /** From `parseSigningKey`. */
   key: SigningKeyJwk;
@@ -36,15 +53,15 @@ export interface AssertionSignerOptions {
   issuer: string;
   /** The `aud` claim: the origin, e.g. `'https://origin.example.com'`. */
   audience: string;
-  /** Assertion lifetime in seconds; default 60, from 2 to 3600. */
+  /** Assertion lifetime in seconds; default 30, from 5 to 300. */
   ttlSeconds?: number;
   /** Clock in ms since the epoch; default `Date.now`. */
   now?: () => number;
 }
 
 export interface AssertionSigner {
-  /** A compact ES256 JWT with the session's identity claims. */
-  sign(auth: AuthSession): Promise<string>;
+  /** A compact ES256 JWT with the session's identity claims, valid for the one request `binding` names. */
+  sign(auth: AuthSession, binding: RequestBinding): Promise<string>;
   /** The public half of the key, for `/.well-known/jwks.json`. */
   publicJwks(): Promise<{ keys: PublicJwk[] }>;
 }
@@ -55,20 +72,27 @@ const MAX_CACHED_ASSERTIONS = 1000;
  * Signs short-lived identity assertions for the origin. Build it once per
  * isolate: it imports the key on first use and caches assertions.
  *
- * An assertion is reused for the same session and identity for up to half its
- * lifetime (so every one the origin sees has at least half its life left),
- * which spares an ECDSA signature per request under bursts. Its `jti` is
- * therefore unique per assertion, not per request: origins must not use it to
- * reject replays within that window.
+ * An assertion is bound to one request (`htm`, `htu`), so a copy is useless
+ * for any other method or URL. It is reused for the same session, identity
+ * and request for up to half its lifetime (so every one the origin sees has at
+ * least half its life left), which spares an ECDSA signature when a page
+ * polls one URL. Its `jti` is therefore unique per assertion, not per request:
+ * origins must not use it to reject replays within that window.
  *
  * @example
  * const signer = createAssertionSigner({ key, issuer: 'edge-auth', audience: 'https://origin.example.com' });
- * headers.set(ASSERTION_HEADER, await signer.sign(auth));
+ * headers.set(ASSERTION_HEADER, await signer.sign(auth, { method: 'GET', url: 'https://app.example.com/me' }));
  */
 export function createAssertionSigner(options: AssertionSignerOptions): AssertionSigner {
-  const { key, issuer, audience, ttlSeconds = 60, now = Date.now } = options;
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 2 || ttlSeconds > 3600) {
-    throw new RangeError('ttlSeconds must be a whole number from 2 to 3600');
+  const { key, issuer, audience, ttlSeconds = ASSERTION_TTL_DEFAULT_SECONDS, now = Date.now } = options;
+  if (
+    !Number.isInteger(ttlSeconds) ||
+    ttlSeconds < ASSERTION_TTL_MIN_SECONDS ||
+    ttlSeconds > ASSERTION_TTL_MAX_SECONDS
+  ) {
+    throw new RangeError(
+      `ttlSeconds must be a whole number from ${ASSERTION_TTL_MIN_SECONDS} to ${ASSERTION_TTL_MAX_SECONDS}`,
+    );
   }
   if (!issuer || !audience) throw new TypeError('issuer and audience must not be empty');
   const publicKey = { kty: key.kty, crv: key.crv, x: key.x, y: key.y };
@@ -96,7 +120,7 @@ export function createAssertionSigner(options: AssertionSignerOptions): Assertio
   );
 
   return {
-    async sign({ user, session }) {
+    async sign({ user, session }, binding) {
       const claims = {
         sub: user.id,
         sid: session.id,
@@ -104,11 +128,14 @@ export function createAssertionSigner(options: AssertionSignerOptions): Assertio
         ...(user.email === null ? {} : { email: user.email }),
         is_staff: user.isStaff,
         is_superuser: user.isSuperuser,
+        htm: binding.method,
+        htu: binding.url,
       };
       // The claims themselves are the fingerprint: any change re-signs.
       const identity = JSON.stringify(claims);
+      const cacheKey = `${session.id}\n${binding.method}\n${binding.url}`;
       const nowMs = now();
-      const hit = cache.get(session.id);
+      const hit = cache.get(cacheKey);
       if (hit && hit.identity === identity && hit.from <= nowMs && nowMs < hit.until) return hit.token;
 
       const { privateKey, kid } = await load();
@@ -122,7 +149,7 @@ export function createAssertionSigner(options: AssertionSignerOptions): Assertio
         .setExpirationTime(iat + ttlSeconds)
         .setJti(crypto.randomUUID())
         .sign(privateKey);
-      cache.set(session.id, { identity, token, from: iat * 1000, until: iat * 1000 + ttlSeconds * 500 });
+      cache.set(cacheKey, { identity, token, from: iat * 1000, until: iat * 1000 + ttlSeconds * 500 });
       return token;
     },
 

@@ -1,7 +1,9 @@
+import { exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { baseEnv } from '../../test/support/memory-app';
 import { ConfigError } from '../errors';
 import { parseConfig } from '.';
+import { EXAMPLE_SECRETS } from './example-secrets';
 
 function problemsOf(env: Parameters<typeof parseConfig>[0]): string[] {
   try {
@@ -154,5 +156,83 @@ describe('parseConfig', () => {
     expect(problemsOf(baseEnv({ JWT_SECRET: undefined, JWT_PUBLIC_JWKS: onlySecret }))).toEqual([
       'JWT_PUBLIC_JWKS holds no asymmetric signing key',
     ]);
+  });
+});
+
+describe('parseConfig: what reaches the origin, and footguns', () => {
+  it('parses the origin settings: underscore allowlist, credentials, trusted origins', () => {
+    const config = parseConfig(
+      baseEnv({
+        ALLOW_HEADERS_WITH_UNDERSCORES: 'X_Custom_Trace, x_other',
+        FORWARD_CREDENTIALS: 'true',
+        TRUSTED_ORIGINS: 'https://app.example, http://localhost:3000/',
+      }),
+    );
+    expect(config.origin).toMatchObject({
+      headersWithUnderscores: ['x_custom_trace', 'x_other'],
+      forwardCredentials: true,
+      trustedOrigins: ['https://app.example', 'http://localhost:3000'],
+    });
+    expect(parseConfig(baseEnv()).origin).toMatchObject({
+      headersWithUnderscores: [],
+      forwardCredentials: false,
+      trustedOrigins: [],
+    });
+    expect(
+      problemsOf(
+        baseEnv({
+          ALLOW_HEADERS_WITH_UNDERSCORES: 'bad name',
+          FORWARD_CREDENTIALS: 'yes',
+          TRUSTED_ORIGINS: 'https://app.example/path',
+        }),
+      ),
+    ).toEqual([
+      'ALLOW_HEADERS_WITH_UNDERSCORES must be a comma list of header names',
+      'TRUSTED_ORIGINS entries must be origins (scheme://host[:port]), without a path',
+      'FORWARD_CREDENTIALS must be "true" or "false"',
+    ]);
+  });
+
+  it('refuses public paths that cover everything unless PUBLIC_PATHS_ALLOW_ALL=true says so', () => {
+    const message =
+      'PUBLIC_PATHS must not cover every path ("/" or "/*" turns authentication off); set PUBLIC_PATHS_ALLOW_ALL=true if that is intended';
+    for (const paths of ['/', '/*', '/static,/', '//', '//*']) {
+      expect(problemsOf(baseEnv({ PUBLIC_PATHS: paths })), paths).toEqual([message]);
+      const config = parseConfig(baseEnv({ PUBLIC_PATHS: paths, PUBLIC_PATHS_ALLOW_ALL: 'true' }));
+      expect(config.origin.publicPaths.length, paths).toBeGreaterThan(0);
+    }
+    expect(problemsOf(baseEnv({ PUBLIC_PATHS: '*' }))).toEqual([
+      'PUBLIC_PATHS entries must start with "/" and may only end with "*"',
+    ]);
+    expect(parseConfig(baseEnv({ PUBLIC_PATHS: '/static*' })).origin.publicPaths).toEqual(['/static*']);
+  });
+
+  it("refuses the repository's example secrets as JWT_SECRET", () => {
+    for (const secret of EXAMPLE_SECRETS) {
+      expect(problemsOf(baseEnv({ JWT_SECRET: ` ${secret}` }))).toEqual([
+        "JWT_SECRET is an example secret published in edge-auth's repository: set a random one",
+      ]);
+    }
+  });
+
+  it('refuses an assertion key that is also a token verification key', async () => {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = await exportJWK(privateKey);
+    const publicJwk = { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
+    const env = baseEnv({
+      JWT_SECRET: undefined,
+      JWT_PUBLIC_JWKS: JSON.stringify({ keys: [publicJwk] }),
+      ASSERTION_SIGNING_KEY: JSON.stringify(jwk),
+    });
+    expect(problemsOf(env)).toEqual([
+      'ASSERTION_SIGNING_KEY must not be one of the JWT_PUBLIC_JWKS keys: use a key of its own',
+    ]);
+    const other = await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey);
+    expect(parseConfig({ ...env, ASSERTION_SIGNING_KEY: JSON.stringify(other) }).assertion?.ttlSeconds).toBe(
+      30,
+    );
+    expect(
+      problemsOf({ ...env, ASSERTION_SIGNING_KEY: JSON.stringify(other), ASSERTION_TTL_SECONDS: '301' }),
+    ).toEqual(['ASSERTION_TTL_SECONDS must be a whole number from 5 to 300']);
   });
 });

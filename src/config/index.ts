@@ -3,7 +3,9 @@ import { ConfigError } from '../errors';
 
 import { type AssertionKey, parseAssertionKey } from './assertion';
 import { parseUsersTable, type UsersTableConfig } from './database';
+import { isExampleSecret } from './example-secrets';
 import { checkSecretStrength, type KeySource, parseAlgorithms, parseKeySource } from './keys';
+import { type OriginConfig, parseOrigin } from './origin';
 import { secureUrl } from './urls';
 
 export type { JsonWebKeyLike, KeySource } from './keys';
@@ -32,12 +34,7 @@ export interface Config {
     /** Per-isolate cache; its TTL never exceeds `cacheTtlSeconds`. */
     l1: { ttlSeconds: number; maxEntries: number };
   };
-  origin: {
-    url: URL | undefined;
-    publicPaths: string[];
-    /** `pass`: CORS preflights go to the origin unauthenticated (no identity headers). */
-    corsPreflight: 'authenticate' | 'pass';
-  };
+  origin: OriginConfig;
   /** Signed identity assertions for the origin; `undefined` when not configured. */
   assertion: AssertionKey | undefined;
 }
@@ -105,6 +102,9 @@ export function parseConfig(env: Env): Config {
   const keys = parseKeySource(read, problems);
   const algorithms = parseAlgorithms(read('JWT_ALGORITHMS'), keys, problems);
   checkSecretStrength(keys, algorithms, problems);
+  if (keys?.kind === 'secret' && isExampleSecret(keys.secret)) {
+    problems.push("JWT_SECRET is an example secret published in edge-auth's repository: set a random one");
+  }
   const audience = read('JWT_AUDIENCE')
     ?.split(',')
     .map((a) => a.trim())
@@ -118,12 +118,8 @@ export function parseConfig(env: Env): Config {
   if (keyPrefix === null || /\s/.test(keyPrefix))
     problems.push('REDIS_KEY_PREFIX must not contain whitespace');
 
-  const originUrl = url('ORIGIN_URL', read('ORIGIN_URL'), ['https:', 'http:']);
-  const publicPaths = parsePublicPaths(read('PUBLIC_PATHS'), problems);
-  const corsPreflight = read('CORS_PREFLIGHT') ?? 'authenticate';
-  if (corsPreflight !== 'authenticate' && corsPreflight !== 'pass')
-    problems.push('CORS_PREFLIGHT must be "authenticate" or "pass"');
-  const assertion = parseAssertionKey(read, integer, originUrl, problems);
+  const origin = parseOrigin(read, url, problems);
+  const assertion = parseAssertionKey(read, integer, origin.url, keys, problems);
 
   const config: Config = {
     redis: {
@@ -154,11 +150,7 @@ export function parseConfig(env: Env): Config {
         maxEntries: integer('L1_CACHE_MAX_ENTRIES', 10_000, 1, 1_000_000),
       },
     },
-    origin: {
-      url: originUrl,
-      publicPaths,
-      corsPreflight: corsPreflight === 'pass' ? 'pass' : 'authenticate',
-    },
+    origin,
     assertion,
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -176,18 +168,4 @@ function textOf(value: unknown): string | undefined | null {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'object') return JSON.stringify(value);
   return null;
-}
-
-function parsePublicPaths(raw: string | undefined, problems: string[]): string[] {
-  const paths = (raw ?? '')
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
-  for (const path of paths) {
-    if (!path.startsWith('/') || path.slice(0, -1).includes('*')) {
-      problems.push('PUBLIC_PATHS entries must start with "/" and may only end with "*"');
-      break;
-    }
-  }
-  return paths;
 }

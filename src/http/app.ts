@@ -1,11 +1,13 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { ASSERTION_HEADER } from '../assertion/signer';
+import { ASSERTION_HEADER, type RequestBinding } from '../assertion/signer';
+import { CrossSiteError } from '../errors';
 import { forward } from '../proxy/forward';
 import { identityHeaders } from '../proxy/identity';
 import type { EdgeAuthServices } from '../services';
 import type { AuthSession } from '../session/types';
+import { hasBearer } from '../token/extract';
 import { errorResponse, RETRY_AFTER_SECONDS } from './errors';
 import {
   type EdgeAuthEnv,
@@ -17,6 +19,7 @@ import {
   verifyRequestToken,
 } from './middleware';
 import { observe } from './observe';
+import { isOwnSiteRequest } from './same-site';
 
 /**
  * The edge-auth Worker as a Hono app, built from its own `edgeAuth()`
@@ -34,19 +37,15 @@ export function createApp(options: EdgeAuthOptions = {}) {
   app.use('*', observe({ route: routeOf, ...(options.log ? { log: options.log } : {}) }));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  // Public and unauthenticated: the body says only ready or not; which dependency
+  // is down goes to the log (by the prober, once per probe).
   app.get('/readyz', async (c) => {
-    const { ready, dependencies } = await services(c).authenticator.readiness();
-    const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
-    if (ready) return c.json({ status: 'ready', dependencies }, 200, headers);
-    const down = Object.keys(dependencies).filter(
-      (d) => dependencies[d as keyof typeof dependencies] === 'down',
-    );
-    headers['Retry-After'] = String(RETRY_AFTER_SECONDS);
-    return c.json(
-      { status: 'not_ready', message: `${down.join(' and ')} unavailable`, dependencies },
-      503,
-      headers,
-    );
+    const { ready } = await services(c).authenticator.readiness();
+    if (ready) return c.json({ status: 'ready' }, 200, { 'Cache-Control': 'no-store' });
+    return c.json({ status: 'not_ready' }, 503, {
+      'Cache-Control': 'no-store',
+      'Retry-After': String(RETRY_AFTER_SECONDS),
+    });
   });
 
   // The public half of the assertion key, for origins to verify X-Auth-Assertion.
@@ -61,14 +60,26 @@ export function createApp(options: EdgeAuthOptions = {}) {
   app.all('/auth/session', (c) => methodNotAllowed(c, 'GET, HEAD'));
 
   // Forward-auth (nginx auth_request, Caddy forward_auth, Traefik ForwardAuth):
-  // the proxy keeps the original method, so every method is answered.
+  // the proxy keeps the original method, so every method is answered. The
+  // assertion is for origins: in reverse-proxy mode only forwarded requests
+  // carry it; in forward-auth mode it is bound to the request the proxy forwards.
   app.all('/auth/verify', auth, async (c) => {
-    for (const [name, value] of await identityFor(services(c), c.get('session'))) c.header(name, value);
+    const resolved = services(c);
+    const binding = resolved.config.origin.url ? undefined : forwardedRequest(c.req.raw);
+    for (const [name, value] of await identityFor(resolved, c.get('session'), binding)) c.header(name, value);
     return c.body(null, 200);
   });
 
   app.post('/auth/logout', async (c) => {
     const resolved = services(c);
+    // A cookie rides along on any site's form or fetch; a Bearer token is sent only on purpose.
+    const { headers } = c.req.raw;
+    if (
+      !hasBearer(headers) &&
+      !isOwnSiteRequest(headers, new URL(c.req.url).origin, resolved.config.origin.trustedOrigins)
+    ) {
+      throw toHttpException(new CrossSiteError());
+    }
     const claims = await verifyRequestToken(c, resolved);
     await resolved.authenticator.logout(claims).catch((err) => {
       throw toHttpException(err);
@@ -83,9 +94,25 @@ export function createApp(options: EdgeAuthOptions = {}) {
     if (!origin) return c.json({ error: 'not_found', message: 'no such endpoint' }, 404);
     // Set by `auth`; unset when `unlessPublic` let the request through (decided once, above).
     const session = c.get('session') as AuthSession | undefined;
+    const { origin: config, token } = resolved.config;
+    const policy = {
+      headersWithUnderscores: config.headersWithUnderscores,
+      forwardCredentials: config.forwardCredentials,
+      cookieName: token.cookieName,
+    };
     const start = performance.now();
     try {
-      return await forward(c.req.raw, origin, session && (await identityFor(resolved, session)));
+      if (!session) {
+        const admission = isPassedPreflight(resolved, c) ? 'preflight' : 'public';
+        return await forward(c.req.raw, origin, { admission, policy });
+      }
+      const url = new URL(c.req.url);
+      const binding = { method: c.req.method, url: `${url.origin}${url.pathname}` };
+      return await forward(c.req.raw, origin, {
+        identity: await identityFor(resolved, session, binding),
+        admission: 'authenticated',
+        policy,
+      });
     } finally {
       timingOf(c).add('origin', performance.now() - start);
     }
@@ -133,27 +160,62 @@ function isPublicRequest(services: EdgeAuthServices, c: Context): boolean {
   return (publicPaths && services.isPublic(new URL(c.req.url).pathname)) || isPassedPreflight(services, c);
 }
 
+/**
+ * A real preflight: OPTIONS with `Origin` and `Access-Control-Request-Method`
+ * and no body. A browser's preflight never has a body; an OPTIONS with one
+ * could carry `_method=DELETE` to an origin that honours method overrides.
+ */
 function isPassedPreflight(services: EdgeAuthServices, c: Context): boolean {
-  return (
-    services.config.origin.corsPreflight === 'pass' &&
-    c.req.method === 'OPTIONS' &&
-    c.req.header('Origin') !== undefined &&
-    c.req.header('Access-Control-Request-Method') !== undefined
-  );
+  if (services.config.origin.corsPreflight !== 'pass' || c.req.method !== 'OPTIONS') return false;
+  const { headers, body } = c.req.raw;
+  if (!headers.has('Origin') || !headers.has('Access-Control-Request-Method')) return false;
+  if (headers.has('Transfer-Encoding')) return false;
+  const length = headers.get('Content-Length');
+  return length === null ? body === null : /^\s*0+\s*$/.test(length);
+}
+
+/**
+ * The request a forward-auth proxy will forward, from the headers it sets
+ * (`X-Forwarded-Method`, `-Uri`, `-Proto`, `-Host`): what a forward-auth
+ * assertion is bound to. Without method and URI there is nothing to bind to,
+ * and no assertion is handed out.
+ */
+function forwardedRequest(request: Request): RequestBinding | undefined {
+  const { headers } = request;
+  const method = headers.get('X-Forwarded-Method')?.trim();
+  const uri = headers.get('X-Forwarded-Uri')?.trim();
+  if (!method || !/^[A-Za-z]+$/.test(method) || !uri?.startsWith('/')) return undefined;
+  const own = new URL(request.url);
+  const proto = headers.get('X-Forwarded-Proto')?.trim().toLowerCase() ?? own.protocol.slice(0, -1);
+  const host = headers.get('X-Forwarded-Host')?.split(',')[0]?.trim() ?? headers.get('Host') ?? own.host;
+  if (proto !== 'http' && proto !== 'https') return undefined;
+  try {
+    const url = new URL(`${proto}://${host}`);
+    // Set as a path, never resolved as a reference: `//other.host/x` must not change the host.
+    url.pathname = uri.split(/[?#]/)[0] ?? '/';
+    return { method: method.toUpperCase(), url: `${url.origin}${url.pathname}` };
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * The headers that carry an authenticated identity: the six `X-Auth-*`
- * values and, when enabled, the signed `X-Auth-Assertion`.
+ * values and, when enabled and there is a request to bind it to, the signed
+ * `X-Auth-Assertion`.
  */
-async function identityFor(services: EdgeAuthServices, session: AuthSession): Promise<IdentityHeaders> {
+async function identityFor(
+  services: EdgeAuthServices,
+  session: AuthSession,
+  binding: RequestBinding | undefined,
+): Promise<IdentityHeaders> {
   let headers = encodedIdentities.get(session);
   if (!headers) {
     headers = identityHeaders(session);
     encodedIdentities.set(session, headers);
   }
-  if (!services.assertion) return headers;
-  return [...headers, [ASSERTION_HEADER, await services.assertion.sign(session)]];
+  if (!services.assertion || !binding) return headers;
+  return [...headers, [ASSERTION_HEADER, await services.assertion.sign(session, binding)]];
 }
 
 /**

@@ -1,11 +1,13 @@
 import {
   AuthError,
   ConfigError,
+  CrossSiteError,
   DependencyError,
   describeCause,
   IdentityError,
   OriginError,
 } from '../errors';
+import { warn } from '../util/log';
 
 export const REALM = 'edge-auth';
 export const RETRY_AFTER_SECONDS = 1;
@@ -16,13 +18,16 @@ export const RETRY_AFTER_SECONDS = 1;
  * @example
  * app.onError((err) => errorResponse(err, logger));
  */
-export function errorResponse(err: unknown, log: (line: string) => void = console.error): Response {
+export function errorResponse(err: unknown, log: (message: string) => void = warn): Response {
   if (err instanceof AuthError) {
     const challenge =
       err.code === 'missing_token'
         ? `Bearer realm="${REALM}"`
         : `Bearer realm="${REALM}", error="invalid_token", error_description="${quote(err.message)}"`;
     return json(401, { error: err.code, message: err.message }, { 'WWW-Authenticate': challenge });
+  }
+  if (err instanceof CrossSiteError) {
+    return json(403, { error: err.code, message: err.message });
   }
   if (err instanceof DependencyError) {
     log(`edge-auth: ${err.message}: ${describeCause(err.cause)}`);

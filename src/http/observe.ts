@@ -9,7 +9,7 @@ export interface RequestLogLine {
   /** Which endpoint answered; the path itself is not logged (origins put secrets in paths). */
   route: string;
   status: number;
-  outcome: 'authenticated' | 'public' | 'unauthenticated' | 'unavailable' | 'refused' | 'ok';
+  outcome: 'authenticated' | 'public' | 'unauthenticated' | 'unavailable' | 'refused' | 'logout' | 'ok';
   served?: string;
   touch?: string;
   /** The error code of an error answer (`invalid_token`, `dependency_unavailable`, …). */
@@ -37,12 +37,13 @@ export function observe(options: {
     timing.add('total', performance.now() - start);
     c.res.headers.append('Server-Timing', timing.header());
     const trace = c.get('authTrace');
+    const route = options.route(c);
     const line: RequestLogLine = {
       msg: 'request',
       method: c.req.method,
-      route: options.route(c),
+      route,
       status: c.res.status,
-      outcome: outcomeOf(c, c.res.status),
+      outcome: outcomeOf(c, route, c.res.status),
       ...(trace ? { served: trace.served, touch: trace.touch } : {}),
       ...(c.error ? { error: errorCode(c.error) } : {}),
       durations: timing.durations(),
@@ -73,7 +74,8 @@ function count(c: Context, line: RequestLogLine): void {
   }
 }
 
-function outcomeOf(c: Context, status: number): RequestLogLine['outcome'] {
+function outcomeOf(c: Context, route: string, status: number): RequestLogLine['outcome'] {
+  if (route === 'logout' && status === 204) return 'logout';
   if (status === 401) return 'unauthenticated';
   if (status === 503) return 'unavailable';
   if (status >= 400 && c.error) return 'refused';

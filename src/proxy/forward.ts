@@ -1,5 +1,11 @@
 import { OriginError } from '../errors';
-import { stripReservedHeaders } from './identity';
+import { makePrivate } from './private-answer';
+import {
+  type Admission,
+  DEFAULT_HEADER_POLICY,
+  type HeaderPolicy,
+  stripClientHeaders,
+} from './request-headers';
 
 /** Connection-level headers that must not be relayed (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = [
@@ -16,23 +22,35 @@ const HOP_BY_HOP = [
 
 const UPGRADE_HEADERS = new Set(['upgrade', 'connection']);
 
+export interface ForwardOptions {
+  /** The identity headers of an authenticated request; absent for public paths and preflights. */
+  identity?: readonly (readonly [string, string])[];
+  /** Why the request may pass; default `public` (or `authenticated` with `identity`). */
+  admission?: Admission;
+  policy?: HeaderPolicy;
+}
+
 /**
  * Relays a request to the origin: same method, path, query, headers and
- * streamed body, minus every client-supplied header only edge-auth may set
- * (`X-Auth-*`, `X-Forwarded-*`, `Forwarded`, `X-Real-IP`, in any spelling),
- * plus `identity` (the identity headers) when the request was authenticated. Redirects
- * are passed back to the client, not followed, a WebSocket upgrade's `101`
- * comes back with its socket, bodies stream both ways without buffering, and the edge cache never
- * stores an authenticated answer (it was made for one user).
+ * streamed body, minus what the client may not send there
+ * (`stripClientHeaders`: headers only edge-auth may set, CGI-meaningful
+ * names, path rewrites, edge-auth's own credential …), plus the identity
+ * headers when the request was authenticated. Redirects are passed back to
+ * the client, not followed, a WebSocket upgrade's `101` comes back with its
+ * socket, bodies stream both ways without buffering, and no cache, the
+ * edge's or one downstream, keeps an authenticated answer (it was made for
+ * one user).
  *
  * @example
- * return forward(c.req.raw, new URL('https://origin.internal'), identityHeaders(session));
+ * return forward(c.req.raw, new URL('https://origin.internal'), { identity: identityHeaders(session) });
  */
 export async function forward(
   request: Request,
   origin: URL,
-  identity?: readonly (readonly [string, string])[],
+  options: ForwardOptions = {},
 ): Promise<Response> {
+  const { identity, policy = DEFAULT_HEADER_POLICY } = options;
+  const admission = options.admission ?? (identity ? 'authenticated' : 'public');
   const incoming = new URL(request.url);
   const target = new URL(origin.href);
   target.pathname = joinPaths(origin.pathname, incoming.pathname);
@@ -43,7 +61,7 @@ export async function forward(
   const websocket = request.headers.get('Upgrade')?.toLowerCase() === 'websocket';
   for (const name of HOP_BY_HOP) if (!(websocket && UPGRADE_HEADERS.has(name))) headers.delete(name);
   headers.delete('host');
-  stripReservedHeaders(headers);
+  stripClientHeaders(headers, admission, policy);
   headers.set('X-Forwarded-Host', incoming.host);
   headers.set('X-Forwarded-Proto', incoming.protocol.replace(':', ''));
   const clientIp = request.headers.get('CF-Connecting-IP');
@@ -70,7 +88,9 @@ export async function forward(
     return new Response(null, { status: 101, headers: response.headers, webSocket: response.webSocket });
   }
   // Re-wrap so headers (Server-Timing) can be added; the body still streams.
-  return new Response(response.body, response);
+  const answer = new Response(response.body, response);
+  if (admission === 'authenticated') makePrivate(answer.headers);
+  return answer;
 }
 
 function joinPaths(base: string, path: string): string {

@@ -34,31 +34,6 @@ export function identityHeaders(auth: AuthSession): [string, string][] {
 }
 
 /**
- * Header names only edge-auth may send to an origin, compared the way CGI,
- * WSGI and Rack read them: case-insensitively, with `_` and `-` alike
- * (`X_Auth_User_Id` becomes `HTTP_X_AUTH_USER_ID`, same as `X-Auth-User-Id`).
- * `X-Forwarded-*` are set by edge-auth from what it saw; `Forwarded` and
- * `X-Real-IP` would let a client claim another address or host.
- */
-const RESERVED_PREFIXES = ['x-auth-', 'x-forwarded-'];
-const RESERVED_NAMES = ['forwarded', 'x-real-ip'];
-
-/** Whether a client-sent header name is one only edge-auth may set, in any spelling. */
-export function isReservedHeader(name: string): boolean {
-  const normal = name.toLowerCase().replaceAll('_', '-');
-  return RESERVED_NAMES.includes(normal) || RESERVED_PREFIXES.some((p) => normal.startsWith(p));
-}
-
-/** Removes every client-supplied header that only edge-auth may set (see `isReservedHeader`). */
-export function stripReservedHeaders(headers: Headers): void {
-  const names: string[] = [];
-  headers.forEach((_, name) => {
-    if (isReservedHeader(name)) names.push(name);
-  });
-  for (const name of names) headers.delete(name);
-}
-
-/**
  * Encodes a stored identity value for a header, injectively: every UTF-8
  * byte outside `A–Z a–z 0–9 - _ . ! ~ * ' ( ) @` is percent-encoded, `%`
  * included, and nothing is dropped, trimmed or cut, so two distinct values

@@ -41,8 +41,8 @@ export function publicPathMatcher(entries: string[]): (pathname: string) => bool
  *   encoding, `%00`, `%3b` …): only UTF-8 escapes of non-ASCII characters are
  *   unambiguous; a malformed or overlong escape (`%c0%af`) is refused too;
  * - after decoding and NFKC normalisation (fullwidth `／` or `．` become `/`
- *   and `.` in origins that normalise), any `\`, `;`, `%`, control character
- *   or `.`/`..` segment.
+ *   and `.` in origins that normalise), any `\`, `;`, `%`, control character,
+ *   `.` segment or `..` anywhere.
  */
 export function unambiguousForm(pathname: string): string | undefined {
   if (/[\\;]/.test(pathname)) return undefined;
@@ -58,6 +58,8 @@ export function unambiguousForm(pathname: string): string | undefined {
   }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
   if (/[\\;%\u0000-\u001f\u007f]/.test(decoded)) return undefined;
-  if (decoded.split('/').some((segment) => segment === '.' || segment === '..')) return undefined;
+  // `..` anywhere, not only as a segment: with `/assets*`, `/assets../settings.py` is
+  // outside `/assets/` for an nginx `alias` without its trailing slash.
+  if (decoded.includes('..') || decoded.split('/').includes('.')) return undefined;
   return decoded;
 }

@@ -1,4 +1,5 @@
 import { AuthError } from '../errors';
+import { cookiePairs } from '../util/cookies';
 
 /**
  * Finds the session token: `Authorization: Bearer <jwt>` first, else the
@@ -21,12 +22,21 @@ export function extractToken(headers: Headers, cookieName: string): string | und
   return readCookie(headers.get('Cookie'), cookieName);
 }
 
+/**
+ * Whether the request carries a Bearer credential: that one is edge-auth's
+ * (it is read before any cookie), and, unlike a cookie, a browser never
+ * attaches it to a cross-site request on its own.
+ */
+export function hasBearer(headers: Headers): boolean {
+  return BEARER.test(headers.get('Authorization') ?? '');
+}
+
+const BEARER = /^\s*bearer(?:\s|$)/i;
+
 function readCookie(header: string | null, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
-    let value = part.slice(eq + 1).trim();
+  for (const pair of cookiePairs(header)) {
+    if (pair.name !== name) continue;
+    let value = pair.value;
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
     if (value === '') return undefined;
     try {

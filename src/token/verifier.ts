@@ -2,6 +2,7 @@ import { createLocalJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose
 import type { Config } from '../config';
 import { AuthError, DependencyError } from '../errors';
 import { createL1 } from '../util/l1';
+import { warn } from '../util/log';
 import { cacheApiKeySetStore } from './key-set-store';
 import { JWKS_CACHE_MAX_AGE_MS, remoteKeys } from './remote-keys';
 
@@ -50,7 +51,7 @@ export function createTokenVerifier(
       : undefined;
   const getKey = keyResolver(options, {
     fetch: deps.fetch ?? ((input, init) => fetch(input, init)),
-    log: deps.log ?? console.error,
+    log: deps.log ?? warn,
   });
   const verifyOptions = {
     algorithms: options.algorithms,

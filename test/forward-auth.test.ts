@@ -57,8 +57,11 @@ describe('forward-auth recipes in front of the Worker, through the real nginx an
     const keys = await generateKeyPair('ES256', { extractable: true });
     assertionKey = keys.publicKey;
     const started = await Promise.allSettled([
+      // Forward-auth mode: no ORIGIN_URL, so /auth/verify hands out assertions bound to the forwarded request.
       startListeningWorker(stack, {
+        ORIGIN_URL: undefined,
         ASSERTION_SIGNING_KEY: JSON.stringify(await exportJWK(keys.privateKey)),
+        ASSERTION_AUDIENCE: stack.origin.url,
       }),
       startListeningWorker(stack, {
         NEON_FETCH_ENDPOINT: 'http://127.0.0.1:9/sql',
@@ -88,9 +91,11 @@ describe('forward-auth recipes in front of the Worker, through the real nginx an
   const verifyDirectly = (w: ListeningWorker, token?: string) =>
     fetch(`${w.url}/auth/verify`, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
 
-  /** edge-auth's identity for a token, asked directly; asserts the 200. */
-  async function identityFromEdgeAuth(token: string) {
-    const res = await verifyDirectly(worker, token);
+  /** edge-auth's identity for a token, asked directly as a proxy would for `method` and `uri`; asserts the 200. */
+  async function identityFromEdgeAuth(token: string, method = 'GET', uri = '/') {
+    const res = await fetch(`${worker.url}/auth/verify`, {
+      headers: { Authorization: `Bearer ${token}`, 'X-Forwarded-Method': method, 'X-Forwarded-Uri': uri },
+    });
     expect(res.status).toBe(200);
     return identityOf(res.headers);
   }
@@ -98,9 +103,14 @@ describe('forward-auth recipes in front of the Worker, through the real nginx an
   /**
    * The x-auth-* headers at the app, in any spelling, are exactly edge-auth's: the same names
    * and values, and an assertion that verifies and names the same user and session (it is
-   * compared by its claims: edge-auth may re-sign it between two calls).
+   * compared by its claims: edge-auth may re-sign it between two calls), bound to the request
+   * the proxy forwarded (`htm`, `htu`: `url` without its query).
    */
-  async function expectIdentityAtApp(seen: IncomingHttpHeaders, expected: Record<string, string>) {
+  async function expectIdentityAtApp(
+    seen: IncomingHttpHeaders,
+    expected: Record<string, string>,
+    request: { method: string; url: string },
+  ) {
     const { 'x-auth-assertion': assertion, ...identity } = identityOf(seen);
     const { 'x-auth-assertion': expectedAssertion, ...expectedIdentity } = expected;
     expect(identity).toEqual(expectedIdentity);
@@ -118,6 +128,8 @@ describe('forward-auth recipes in front of the Worker, through the real nginx an
     expect(payload.sid).toBe(decoded('x-auth-session-id'));
     expect(payload.username).toBe(decoded('x-auth-username'));
     expect(payload.email).toBe(decoded('x-auth-email'));
+    const url = new URL(request.url);
+    expect(payload).toMatchObject({ htm: request.method, htu: `${url.origin}${url.pathname}` });
   }
 
   describe.each(KINDS)('%s', (kind) => {
@@ -132,7 +144,7 @@ describe('forward-auth recipes in front of the Worker, through the real nginx an
         `Zoë Ω ${kind}`,
       ]);
       const token = await stack.session(`s-${kind}`, uid);
-      const expected = await identityFromEdgeAuth(token);
+      const expected = await identityFromEdgeAuth(token, 'POST', '/api/orders?page=3');
       expect(expected).toMatchObject({
         'x-auth-user-id': uid,
         'x-auth-session-id': `s-${kind}`,
@@ -156,7 +168,7 @@ describe('forward-auth recipes in front of the Worker, through the real nginx an
       expect(seen.method).toBe('POST');
       expect(seen.url).toBe('/api/orders?page=3');
       expect(seen.body).toBe('hello app');
-      await expectIdentityAtApp(seen.headers, expected);
+      await expectIdentityAtApp(seen.headers, expected, { method: 'POST', url: `${proxy().url}/api/orders` });
       // Each forged spelling: at most edge-auth's own header of that name arrived, never the client's.
       for (const [name, value] of Object.entries(forged)) {
         const arrived = Object.keys(seen.headers).filter((k) => normalise(k) === normalise(name));
@@ -180,7 +192,10 @@ describe('forward-auth recipes in front of the Worker, through the real nginx an
 
       const res = await send(`${proxy().url}/large`, { headers: { Authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
-      await expectIdentityAtApp(stack.origin.seen.at(-1)!.headers, expected);
+      await expectIdentityAtApp(stack.origin.seen.at(-1)!.headers, expected, {
+        method: 'GET',
+        url: `${proxy().url}/large`,
+      });
     });
 
     it("a token at edge-auth's 8 KiB limit gets through", async () => {
@@ -193,7 +208,10 @@ describe('forward-auth recipes in front of the Worker, through the real nginx an
 
       const res = await send(`${proxy().url}/big`, { headers: { Authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
-      await expectIdentityAtApp(stack.origin.seen.at(-1)!.headers, expected);
+      await expectIdentityAtApp(stack.origin.seen.at(-1)!.headers, expected, {
+        method: 'GET',
+        url: `${proxy().url}/big`,
+      });
     });
 
     it('a user without an email: no X-Auth-Email at the app, whatever the client sends', async () => {
@@ -211,7 +229,7 @@ describe('forward-auth recipes in front of the Worker, through the real nginx an
       const seen = stack.origin.seen.at(-1)!;
       expect(seen.url).toBe('/profile');
       expect(Object.keys(seen.headers).filter((k) => normalise(k) === 'x-auth-email')).toEqual([]);
-      await expectIdentityAtApp(seen.headers, expected);
+      await expectIdentityAtApp(seen.headers, expected, { method: 'GET', url: `${proxy().url}/profile` });
     });
 
     it("no token or a bad one: 401 with edge-auth's challenge, the app never reached", async () => {

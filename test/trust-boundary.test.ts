@@ -245,6 +245,49 @@ describe('trust boundary in workerd', () => {
     }
   });
 
+  it('a public prefix never reaches outside its directory: ".." anywhere is authenticated', async () => {
+    const assets = await stack.worker({ PUBLIC_PATHS: '/assets*,/public' });
+    await stack.user('u-dots');
+    const token = await stack.session('s-dots', 'u-dots');
+    for (const path of ['/assets../settings.py', '/assets..%2fsettings.py', '/public/a..b', '/assets/x..y']) {
+      const before = stack.origin.seen.length;
+      const res = await assets.fetch(path);
+      expect(res.status, path).toBe(401);
+      expect(stack.origin.seen.length, path).toBe(before);
+      expect((await assets.fetch(path, bearer(token))).status, path).toBe(200);
+      expect(lastSeen().headers['x-auth-user-id'], path).toBe('u-dots');
+    }
+    expect((await assets.fetch('/assets/app.js')).status).toBe(200);
+    expect(lastSeen().headers['x-auth-user-id']).toBeUndefined();
+  });
+
+  it('footguns are refused at start-up, every problem named in one message', async () => {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = await exportJWK(privateKey);
+    const risky = await stack.worker({
+      JWT_SECRET: undefined,
+      JWT_PUBLIC_JWKS: JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }] }),
+      ASSERTION_SIGNING_KEY: JSON.stringify(jwk),
+      PUBLIC_PATHS: '/static,/*',
+    });
+    const res = await risky.fetch('/anything');
+    expect(res.status).toBe(500);
+    expect(((await res.json()) as { message: string }).message).toBe(
+      'edge-auth configuration is invalid: ' +
+        'PUBLIC_PATHS must not cover every path ("/" or "/*" turns authentication off); set PUBLIC_PATHS_ALLOW_ALL=true if that is intended; ' +
+        'ASSERTION_SIGNING_KEY must not be one of the JWT_PUBLIC_JWKS keys: use a key of its own',
+    );
+    const placeholder = await stack.worker({
+      JWT_SECRET: 'replace-with-a-random-secret-of-at-least-32-bytes',
+    });
+    expect(((await (await placeholder.fetch('/api')).json()) as { message: string }).message).toBe(
+      "edge-auth configuration is invalid: JWT_SECRET is an example secret published in edge-auth's repository: set a random one",
+    );
+    // Made explicit, authentication off everywhere is allowed.
+    const open = await stack.worker({ PUBLIC_PATHS: '/', PUBLIC_PATHS_ALLOW_ALL: 'true' });
+    expect((await open.fetch('/anything')).status).toBe(200);
+  });
+
   it('weak configuration is refused in one message naming every problem', async () => {
     const weak = await stack.worker({
       JWT_SECRET: 'x',
@@ -289,10 +332,12 @@ describe('trust boundary in workerd', () => {
     });
     expect(payload).toMatchObject({ sub: 'u-assert', sid: 's-assert', is_staff: false, is_superuser: false });
     expect(payload).not.toHaveProperty('email');
-    expect(payload.exp! - payload.iat!).toBe(60);
+    expect(payload.exp! - payload.iat!).toBe(30);
 
+    // Reverse-proxy mode: assertions are for the origin, never handed to a client.
     const verify = await signed.fetch('/auth/verify', bearer(token));
-    expect(verify.headers.get('X-Auth-Assertion')).toMatch(/^ey[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(verify.status).toBe(200);
+    expect(verify.headers.has('X-Auth-Assertion')).toBe(false);
     expect((await signed.fetch('/public/x', { headers: { 'X-Auth-Assertion': 'forged' } })).status).toBe(200);
     expect(lastSeen().headers['x-auth-assertion']).toBeUndefined();
     expect((await worker.fetch('/.well-known/jwks.json')).status).toBe(404);

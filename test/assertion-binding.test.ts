@@ -54,7 +54,10 @@ describe('X-Auth-Assertion is bound to one request and handed only to origins', 
     expect([get.htm, get.htu]).toEqual(['GET', 'http://edge.test/api/orders/7']);
 
     // A client asking /auth/verify (reverse-proxy mode) gets identity, never an assertion.
-    for (const headers of [{}, { 'X-Forwarded-Method': 'DELETE', 'X-Forwarded-Uri': '/api/orders/7' }]) {
+    for (const headers of [
+      {},
+      { 'X-Forwarded-Method': 'DELETE', 'X-Forwarded-Uri': '/api/orders/7' },
+    ] as Record<string, string>[]) {
       const verify = await worker.fetch('/auth/verify', {
         headers: { ...headers, Authorization: `Bearer ${token}` },
       });
@@ -114,7 +117,7 @@ describe('X-Auth-Assertion is bound to one request and handed only to origins', 
       { 'X-Forwarded-Method': 'GET' },
       { 'X-Forwarded-Uri': '/x' },
       { 'X-Forwarded-Method': 'G T', 'X-Forwarded-Uri': '/x' },
-    ]) {
+    ] as Record<string, string>[]) {
       const bare = await verify(headers);
       expect(bare.status).toBe(200);
       expect(bare.headers.get('X-Auth-User-Id')).toBe('u-fwd');

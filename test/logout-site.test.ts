@@ -25,7 +25,7 @@ describe('POST /auth/logout refuses other sites', () => {
     const worker = await book.worker(stack, { TRUSTED_ORIGINS: 'https://app.example' });
     await stack.user('u-csrf');
     const token = await stack.session('s-csrf', 'u-csrf');
-    const crossSite = [
+    const crossSite: Record<string, string>[] = [
       { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
       { 'Sec-Fetch-Site': 'cross-site' },
       { Origin: 'https://evil.example' },

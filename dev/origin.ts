@@ -16,8 +16,17 @@ export interface SeenRequest {
  * const origin = await startEchoOrigin();
  * // … requests through edge-auth …
  * origin.seen[0].headers['x-auth-user-id'] // '42'
+ * // An origin that marks some answers cacheable, to see what edge-auth does with them:
+ * await startEchoOrigin({ answerHeaders: (r) => (r.url === '/cdn' ? { 'Cache-Control': 'public' } : {}) });
  */
-export async function startEchoOrigin(options: { port?: number; host?: string } = {}) {
+export async function startEchoOrigin(
+  options: {
+    port?: number;
+    host?: string;
+    /** Extra headers of the answer to `request` (e.g. a `Cache-Control` the test chooses). */
+    answerHeaders?: (request: SeenRequest) => Record<string, string>;
+  } = {},
+) {
   const seen: SeenRequest[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -33,7 +42,11 @@ export async function startEchoOrigin(options: { port?: number; host?: string } 
       const identity = Object.fromEntries(
         Object.entries(req.headers).filter(([k]) => k.startsWith('x-auth-')),
       );
-      res.writeHead(200, { 'Content-Type': 'application/json', 'X-Demo-Origin': 'yes' });
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'X-Demo-Origin': 'yes',
+        ...options.answerHeaders?.(record),
+      });
       res.end(JSON.stringify({ origin: 'demo', method: record.method, url: record.url, identity }, null, 2));
     });
   });

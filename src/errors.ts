@@ -5,6 +5,20 @@
  */
 export type AuthErrorCode = 'missing_token' | 'invalid_token';
 
+/**
+ * Every code an edge-auth error (and its JSON answer's `error` field) can
+ * carry, as jose's `JOSEErrorCode`: switch on it, it does not change.
+ */
+export type EdgeAuthErrorCode =
+  | AuthErrorCode
+  | 'cross_site_request'
+  | 'dependency_unavailable'
+  | 'bad_gateway'
+  | 'identity_unrepresentable'
+  | 'assertion_key_invalid'
+  | 'config_invalid'
+  | 'internal_error';
+
 /** The credential is absent or not acceptable: 401 with `WWW-Authenticate`. */
 export class AuthError extends Error {
   override readonly name = 'AuthError';
@@ -62,6 +76,15 @@ export class CrossSiteError extends Error {
   constructor() {
     super('a cookie-authenticated logout must come from a page of this site');
   }
+}
+
+/**
+ * `ASSERTION_SIGNING_KEY` was well-formed but the runtime refused it (e.g.
+ * its `d` does not belong to its `x`/`y`): found on first use, a 500.
+ */
+export class AssertionKeyError extends Error {
+  override readonly name = 'AssertionKeyError';
+  readonly code = 'assertion_key_invalid';
 }
 
 /** The Worker's bindings are invalid; lists every problem at once. */

@@ -14,10 +14,7 @@ export interface SigningKeyJwk {
   kid?: string;
 }
 
-/** The key was well-formed but the runtime refused it (e.g. `d` does not belong to `x`/`y`). */
-export class AssertionKeyError extends Error {
-  readonly code = 'ERR_ASSERTION_KEY';
-}
+export { AssertionKeyError } from '../errors';
 
 /**
  * Checks that `text` is an EC P-256 private JWK, without touching crypto, so

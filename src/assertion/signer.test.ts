@@ -300,7 +300,7 @@ describe('createAssertionSigner', () => {
       );
       expect(err).toBeInstanceOf(AssertionKeyError);
       expect(err).toMatchObject({
-        code: 'ERR_ASSERTION_KEY',
+        code: 'assertion_key_invalid',
         message: expect.stringMatching(/ASSERTION_SIGNING_KEY/),
       });
       for (const secret of [key.d, other.x, other.y]) expect(String(err)).not.toContain(secret);

@@ -1,4 +1,5 @@
 import { calculateJwkThumbprint, importJWK, SignJWT } from 'jose';
+import { NUMBERS } from '../config/defaults';
 import type { AuthSession } from '../session/types';
 import { createBoundedCache } from './cache';
 import { AssertionKeyError, SIGNING_KEY_VARIABLE, type SigningKeyJwk } from './key';
@@ -32,9 +33,11 @@ export interface PublicJwk {
 }
 
 /** Assertions live 30 s by default, 5 s to 5 min: a copy is replayable that long, logout or not. */
-export const ASSERTION_TTL_DEFAULT_SECONDS = 30;
-export const ASSERTION_TTL_MIN_SECONDS = 5;
-export const ASSERTION_TTL_MAX_SECONDS = 300;
+const {
+  default: ASSERTION_TTL_DEFAULT_SECONDS,
+  min: ASSERTION_TTL_MIN_SECONDS,
+  max: ASSERTION_TTL_MAX_SECONDS,
+} = NUMBERS.ASSERTION_TTL_SECONDS;
 
 /**
  * The request an assertion is for, as in RFC 9449 (DPoP): `htm` is its

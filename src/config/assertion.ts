@@ -1,12 +1,7 @@
-import {
-  ASSERTION_TTL_DEFAULT_SECONDS,
-  ASSERTION_TTL_MAX_SECONDS,
-  ASSERTION_TTL_MIN_SECONDS,
-  parseSigningKey,
-  type SigningKeyJwk,
-} from '../assertion/signer';
-import type { Env } from '../env';
+import { parseSigningKey, type SigningKeyJwk } from '../assertion/key';
+import { TEXTS } from './defaults';
 import type { KeySource } from './keys';
+import type { Reader } from './reader';
 
 export interface AssertionKey {
   key: SigningKeyJwk;
@@ -14,9 +9,6 @@ export interface AssertionKey {
   audience: string;
   ttlSeconds: number;
 }
-
-type Read = (name: keyof Env) => string | undefined;
-type Integer = (name: keyof Env, fallback: number, min: number, max: number) => number;
 
 /**
  * `ASSERTION_SIGNING_KEY` and its companions. The audience defaults to the
@@ -26,34 +18,34 @@ type Integer = (name: keyof Env, fallback: number, min: number, max: number) => 
  * tokens for assertions, and edge-auth would take assertions for tokens.
  */
 export function parseAssertionKey(
-  read: Read,
-  integer: Integer,
+  r: Reader,
   origin: URL | undefined,
   tokenKeys: KeySource | undefined,
-  problems: string[],
 ): AssertionKey | undefined {
-  const text = read('ASSERTION_SIGNING_KEY');
-  const ttlSeconds = integer(
-    'ASSERTION_TTL_SECONDS',
-    ASSERTION_TTL_DEFAULT_SECONDS,
-    ASSERTION_TTL_MIN_SECONDS,
-    ASSERTION_TTL_MAX_SECONDS,
-  );
+  const text = r.read('ASSERTION_SIGNING_KEY');
+  const ttlSeconds = r.number('ASSERTION_TTL_SECONDS');
   if (text === undefined) return undefined;
   const parsed = parseSigningKey(text);
   if ('problem' in parsed) {
-    problems.push(parsed.problem);
+    r.problems.push(parsed.problem);
     return undefined;
   }
   if (tokenKeys?.kind === 'jwks' && tokenKeys.jwks.keys.some((k) => sameKey(k, parsed.key))) {
-    problems.push('ASSERTION_SIGNING_KEY must not be one of the JWT_PUBLIC_JWKS keys: use a key of its own');
+    r.problems.push(
+      'ASSERTION_SIGNING_KEY must not be one of the JWT_PUBLIC_JWKS keys: use a key of its own',
+    );
   }
-  const audience = read('ASSERTION_AUDIENCE') ?? origin?.origin;
+  const audience = r.read('ASSERTION_AUDIENCE') ?? origin?.origin;
   if (audience === undefined) {
-    problems.push('ASSERTION_AUDIENCE is required with ASSERTION_SIGNING_KEY when ORIGIN_URL is not set');
+    r.problems.push('ASSERTION_AUDIENCE is required with ASSERTION_SIGNING_KEY when ORIGIN_URL is not set');
     return undefined;
   }
-  return { key: parsed.key, issuer: read('ASSERTION_ISSUER') ?? 'edge-auth', audience, ttlSeconds };
+  return {
+    key: parsed.key,
+    issuer: r.read('ASSERTION_ISSUER') ?? TEXTS.ASSERTION_ISSUER,
+    audience,
+    ttlSeconds,
+  };
 }
 
 function sameKey(jwk: object, key: SigningKeyJwk): boolean {

@@ -51,11 +51,11 @@ describe('parseConfig', () => {
       'DATABASE_URL must be a postgres or postgresql URL',
       'set only one of JWT_SECRET, JWT_PUBLIC_JWKS and JWT_JWKS_URL',
       'SESSION_COOKIE must be a valid cookie name',
-      'ORIGIN_URL must be a https or http URL',
-      'PUBLIC_PATHS entries must start with "/" and may only end with "*"',
       'CLOCK_TOLERANCE_SECONDS must be a whole number from 0 to 300',
       'SESSION_CACHE_TTL_SECONDS must be a whole number from 0 to 300',
       'TOUCH_INTERVAL_SECONDS must be a whole number from 1 to 2592000',
+      'ORIGIN_URL must be a https or http URL',
+      'PUBLIC_PATHS entries must start with "/" and may only end with "*"',
     ]);
     expect(problems.join(' ')).not.toContain('hunter2');
   });

@@ -1,12 +1,13 @@
 import type { Env } from '../env';
 import { ConfigError } from '../errors';
-
 import { type AssertionKey, parseAssertionKey } from './assertion';
 import { parseUsersTable, type UsersTableConfig } from './database';
+import { NUMBERS, TEXTS } from './defaults';
 import { isExampleSecret } from './example-secrets';
 import { checkSecretStrength, type KeySource, parseAlgorithms, parseKeySource } from './keys';
 import { type OriginConfig, parseOrigin } from './origin';
-import { secureUrl } from './urls';
+import { createReader, type Reader } from './reader';
+import { isLoopback, secureUrl } from './urls';
 
 export type { JsonWebKeyLike, KeySource } from './keys';
 
@@ -39,133 +40,99 @@ export interface Config {
   assertion: AssertionKey | undefined;
 }
 
-export const SESSION_CACHE_TTL_MAX_SECONDS = 300;
+export const SESSION_CACHE_TTL_MAX_SECONDS = NUMBERS.SESSION_CACHE_TTL_SECONDS.max;
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * Turns the Worker's bindings into a validated `Config`, applying the
- * documented defaults. Every problem is collected and reported in one
- * `ConfigError` that names variables, never their values.
+ * documented defaults (src/config/defaults.ts). Every problem is collected and
+ * reported in one `ConfigError` that names variables, never their values.
+ * With `adapters: true` (the app was given its own cache and store) the
+ * Upstash and database settings are optional.
  *
  * @example
  * const config = parseConfig(env); // throws ConfigError listing all problems
  */
-export function parseConfig(env: Env): Config {
-  const problems: string[] = [];
-  const read = (name: keyof Env): string | undefined => {
-    const value = textOf((env as Record<string, unknown>)[name]);
-    if (value === null) {
-      problems.push(`${name} must be text`);
-      return undefined;
-    }
-    const trimmed = value?.trim();
-    return trimmed === '' ? undefined : trimmed;
+export function parseConfig(env: Env, options: { adapters?: boolean } = {}): Config {
+  const r = createReader(env);
+  const redis = parseRedis(r, options.adapters === true);
+  const database = parseDatabase(r, options.adapters === true);
+  const token = parseToken(r);
+  const session = {
+    cacheTtlSeconds: r.number('SESSION_CACHE_TTL_SECONDS'),
+    touchIntervalSeconds: r.number('TOUCH_INTERVAL_SECONDS'),
+    l1: { ttlSeconds: r.number('L1_CACHE_TTL_SECONDS'), maxEntries: r.number('L1_CACHE_MAX_ENTRIES') },
   };
-  const required = (name: keyof Env): string => {
-    const value = read(name);
-    if (value === undefined) problems.push(`${name} is required`);
-    return value ?? '';
-  };
-  const integer = (name: keyof Env, fallback: number, min: number, max: number): number => {
-    const raw = read(name);
-    if (raw === undefined) return fallback;
-    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max}`);
-      return fallback;
-    }
-    return Number(raw);
-  };
-  const url = (name: keyof Env, value: string | undefined, protocols: string[]): URL | undefined => {
-    if (value === undefined || value === '') return undefined;
-    try {
-      const parsed = new URL(value);
-      if (protocols.includes(parsed.protocol)) return parsed;
-    } catch {
-      // reported below, without echoing the value
-    }
-    problems.push(`${name} must be a ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`);
-    return undefined;
-  };
+  const origin = parseOrigin(r);
+  const assertion = parseAssertionKey(r, origin.url, token.keys);
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return { redis, database, token, session, origin, assertion };
+}
 
-  const redisUrl = required('UPSTASH_REDIS_REST_URL');
-  secureUrl('UPSTASH_REDIS_REST_URL', redisUrl, problems);
-  const redisToken = required('UPSTASH_REDIS_REST_TOKEN');
-  const databaseUrl = required('DATABASE_URL');
-  const parsedDb = url('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']);
-  if (parsedDb && (!parsedDb.hostname || parsedDb.pathname.length <= 1)) {
-    problems.push('DATABASE_URL must name a host and a database');
-  }
-  const fetchEndpoint = read('NEON_FETCH_ENDPOINT');
-  secureUrl('NEON_FETCH_ENDPOINT', fetchEndpoint, problems);
-  const users = parseUsersTable(read, problems);
-
-  const keys = parseKeySource(read, problems);
-  const algorithms = parseAlgorithms(read('JWT_ALGORITHMS'), keys, problems);
-  checkSecretStrength(keys, algorithms, problems);
-  if (keys?.kind === 'secret' && isExampleSecret(keys.secret)) {
-    problems.push("JWT_SECRET is an example secret published in edge-auth's repository: set a random one");
-  }
-  const audience = read('JWT_AUDIENCE')
-    ?.split(',')
-    .map((a) => a.trim())
-    .filter(Boolean);
-
-  const cookieName = read('SESSION_COOKIE') ?? 'session';
-  if (!COOKIE_NAME.test(cookieName)) problems.push('SESSION_COOKIE must be a valid cookie name');
-
+function parseRedis(r: Reader, optional: boolean): Config['redis'] {
+  const url = optional ? (r.read('UPSTASH_REDIS_REST_URL') ?? '') : r.required('UPSTASH_REDIS_REST_URL');
+  secureUrl('UPSTASH_REDIS_REST_URL', url, r.problems);
+  const token = optional
+    ? (r.read('UPSTASH_REDIS_REST_TOKEN') ?? '')
+    : r.required('UPSTASH_REDIS_REST_TOKEN');
   // Not trimmed: the prefix is used verbatim, and an empty one is allowed.
-  const keyPrefix = textOf(env.REDIS_KEY_PREFIX) ?? 'edge-auth:';
+  const keyPrefix = r.raw('REDIS_KEY_PREFIX') ?? TEXTS.REDIS_KEY_PREFIX;
   if (keyPrefix === null || /\s/.test(keyPrefix))
-    problems.push('REDIS_KEY_PREFIX must not contain whitespace');
-
-  const origin = parseOrigin(read, url, problems);
-  const assertion = parseAssertionKey(read, integer, origin.url, keys, problems);
-
-  const config: Config = {
-    redis: {
-      url: redisUrl,
-      token: redisToken,
-      keyPrefix: keyPrefix ?? 'edge-auth:',
-      timeoutMs: integer('REDIS_TIMEOUT_MS', 1000, 50, 30_000),
-    },
-    database: {
-      url: databaseUrl,
-      fetchEndpoint,
-      timeoutMs: integer('DATABASE_TIMEOUT_MS', 3000, 50, 60_000),
-      users,
-    },
-    token: {
-      keys: keys ?? { kind: 'secret', secret: '' },
-      algorithms,
-      issuer: read('JWT_ISSUER'),
-      audience: audience && audience.length > 0 ? audience : undefined,
-      clockToleranceSeconds: integer('CLOCK_TOLERANCE_SECONDS', 5, 0, 300),
-      cookieName,
-    },
-    session: {
-      cacheTtlSeconds: integer('SESSION_CACHE_TTL_SECONDS', 10, 0, SESSION_CACHE_TTL_MAX_SECONDS),
-      touchIntervalSeconds: integer('TOUCH_INTERVAL_SECONDS', 300, 1, 30 * 24 * 3600),
-      l1: {
-        ttlSeconds: integer('L1_CACHE_TTL_SECONDS', 2, 0, SESSION_CACHE_TTL_MAX_SECONDS),
-        maxEntries: integer('L1_CACHE_MAX_ENTRIES', 10_000, 1, 1_000_000),
-      },
-    },
-    origin,
-    assertion,
+    r.problems.push('REDIS_KEY_PREFIX must not contain whitespace');
+  return {
+    url,
+    token,
+    keyPrefix: keyPrefix ?? TEXTS.REDIS_KEY_PREFIX,
+    timeoutMs: r.number('REDIS_TIMEOUT_MS'),
   };
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
 }
 
 /**
- * A binding as text. wrangler passes unquoted TOML values as numbers or
- * booleans and tables as objects (a JWKS, say); all are accepted. `null`
- * means "not representable as text".
+ * Neon's driver sends queries to `api.<host without its first label>`: only a
+ * Neon host has that endpoint. Anything else (a local PostgreSQL, a loopback
+ * URL) needs `NEON_FETCH_ENDPOINT`, or every request would answer 503.
  */
-function textOf(value: unknown): string | undefined | null {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'object') return JSON.stringify(value);
-  return null;
+const NEON_HOST = /\.neon\.(tech|build)$/i;
+
+function parseDatabase(r: Reader, optional: boolean): Config['database'] {
+  const url = optional ? (r.read('DATABASE_URL') ?? '') : r.required('DATABASE_URL');
+  const parsed = r.url('DATABASE_URL', url, ['postgres:', 'postgresql:']);
+  if (parsed && (!parsed.hostname || parsed.pathname.length <= 1)) {
+    r.problems.push('DATABASE_URL must name a host and a database');
+  }
+  const fetchEndpoint = r.read('NEON_FETCH_ENDPOINT');
+  secureUrl('NEON_FETCH_ENDPOINT', fetchEndpoint, r.problems);
+  if (!optional && parsed?.hostname && fetchEndpoint === undefined && !NEON_HOST.test(parsed.hostname)) {
+    r.problems.push(
+      isLoopback(parsed.hostname)
+        ? 'NEON_FETCH_ENDPOINT is required with a loopback DATABASE_URL (the local SQL-over-HTTP server: npx edge-auth local prints it)'
+        : 'NEON_FETCH_ENDPOINT is required when DATABASE_URL is not a Neon host (*.neon.tech): the SQL-over-HTTP endpoint in front of it',
+    );
+  }
+  return {
+    url,
+    fetchEndpoint,
+    timeoutMs: r.number('DATABASE_TIMEOUT_MS'),
+    users: parseUsersTable(r.read, r.problems),
+  };
+}
+
+function parseToken(r: Reader): Config['token'] {
+  const keys = parseKeySource(r);
+  const algorithms = parseAlgorithms(r.read('JWT_ALGORITHMS'), keys, r.problems);
+  checkSecretStrength(keys, algorithms, r.problems);
+  if (keys?.kind === 'secret' && isExampleSecret(keys.secret)) {
+    r.problems.push("JWT_SECRET is an example secret published in edge-auth's repository: set a random one");
+  }
+  const audience = r.list('JWT_AUDIENCE');
+  const cookieName = r.read('SESSION_COOKIE') ?? TEXTS.SESSION_COOKIE;
+  if (!COOKIE_NAME.test(cookieName)) r.problems.push('SESSION_COOKIE must be a valid cookie name');
+  return {
+    keys: keys ?? { kind: 'secret', secret: '' },
+    algorithms,
+    issuer: r.read('JWT_ISSUER'),
+    audience: audience.length > 0 ? audience : undefined,
+    clockToleranceSeconds: r.number('CLOCK_TOLERANCE_SECONDS'),
+    cookieName,
+  };
 }

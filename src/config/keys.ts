@@ -1,4 +1,4 @@
-import type { Env } from '../env';
+import type { Reader } from './reader';
 import { secureUrl } from './urls';
 
 export type KeySource =
@@ -22,13 +22,12 @@ const RSA_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
 const EC_ALGORITHMS: Record<string, string> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' };
 export const ASYMMETRIC_ALGORITHMS = [...RSA_ALGORITHMS, ...Object.values(EC_ALGORITHMS), 'EdDSA', 'Ed25519'];
 
-type Read = (name: keyof Env) => string | undefined;
-
 /** Exactly one of the three key sources, validated. */
-export function parseKeySource(read: Read, problems: string[]): KeySource | undefined {
-  const secret = read('JWT_SECRET');
-  const jwksText = read('JWT_PUBLIC_JWKS');
-  const jwksUrl = read('JWT_JWKS_URL');
+export function parseKeySource(r: Reader): KeySource | undefined {
+  const { problems } = r;
+  const secret = r.read('JWT_SECRET');
+  const jwksText = r.read('JWT_PUBLIC_JWKS');
+  const jwksUrl = r.read('JWT_JWKS_URL');
   const given = [secret, jwksText, jwksUrl].filter((v) => v !== undefined).length;
   if (given !== 1) {
     problems.push(

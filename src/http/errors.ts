@@ -1,4 +1,5 @@
 import {
+  AssertionKeyError,
   AuthError,
   ConfigError,
   CrossSiteError,
@@ -44,6 +45,10 @@ export function errorResponse(err: unknown, log: (message: string) => void = war
   if (err instanceof IdentityError) {
     log(`edge-auth: refused to forward: ${err.message}`);
     return json(500, { error: err.code, message: err.message });
+  }
+  if (err instanceof AssertionKeyError) {
+    log(err.message);
+    return json(500, { error: err.code, message: 'the assertion signing key is unusable' });
   }
   if (err instanceof ConfigError) {
     log(err.message);

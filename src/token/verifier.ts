@@ -16,6 +16,12 @@ export interface Claims {
   exp: number;
 }
 
+/** What verification needs: the keys, the allowed algorithms and the claim checks. */
+export type TokenSettings = Pick<
+  Config['token'],
+  'keys' | 'algorithms' | 'issuer' | 'audience' | 'clockToleranceSeconds'
+>;
+
 export interface TokenVerifier {
   verify(token: string): Promise<Claims>;
 }
@@ -30,7 +36,7 @@ const MAX_ID_LENGTH = 256;
  * const { sub, sid } = await verifier.verify(token); // throws AuthError or DependencyError
  */
 export function createTokenVerifier(
-  options: Config['token'],
+  options: TokenSettings,
   deps: {
     fetch?: typeof fetch;
     log?: (line: string) => void;
@@ -101,7 +107,7 @@ function isId(value: unknown): value is string {
 }
 
 function keyResolver(
-  options: Config['token'],
+  options: TokenSettings,
   deps: { fetch: typeof fetch; log: (line: string) => void },
 ): JWTVerifyGetKey {
   const source = options.keys;

@@ -1,8 +1,8 @@
+import type { Context } from 'hono';
 import { mintToken } from '../../dev/tokens';
 import { parseConfig } from '../../src/config';
 import type { Env } from '../../src/env';
-import { createApp } from '../../src/http/app';
-import { assembleServices } from '../../src/services';
+import { coreOf } from '../../src/hono/core';
 import { createMemorySessionCache, type MemoryKey } from '../../src/session/memory-cache';
 import {
   createMemorySessionStore,
@@ -10,6 +10,8 @@ import {
   type MemoryUser,
 } from '../../src/session/memory-store';
 import type { UserProfile } from '../../src/session/types';
+import { createApp } from '../../src/worker/app';
+import { workerServices } from '../../src/worker/services';
 import { instrumentCache, instrumentStore } from './instrument';
 
 export const SECRET = 'unit-test-secret-unit-test-secret';
@@ -20,7 +22,7 @@ export function baseEnv(overrides: Partial<Env> = {}): Env {
   return {
     UPSTASH_REDIS_REST_URL: 'https://redis.example',
     UPSTASH_REDIS_REST_TOKEN: 'redis-token',
-    DATABASE_URL: 'postgres://app@db.example/app',
+    DATABASE_URL: 'postgres://app@ep-quiet-1234.us-east-2.aws.neon.tech/app',
     JWT_SECRET: SECRET,
     ORIGIN_URL: 'https://origin.example',
     ...overrides,
@@ -53,7 +55,8 @@ export function profile(
 export function memoryApp(envOverrides: Partial<Env> = {}) {
   const clock = { now: T0 };
   const now = () => clock.now;
-  const config = parseConfig(baseEnv(envOverrides));
+  const env = baseEnv(envOverrides);
+  const config = parseConfig(env, { adapters: true });
   const keys = new Map<string, MemoryKey>();
   const users = new Map<string, MemoryUser>();
   const sessions = new Map<string, MemorySession>();
@@ -65,7 +68,9 @@ export function memoryApp(envOverrides: Partial<Env> = {}) {
     users,
     sessions,
   });
-  const services = assembleServices(config, { cache, store, now, log: () => {} });
+  const services = workerServices(env, { cache, store, now, log: () => {} });
+  // The session core the app's requests use (options given as values ignore the context).
+  const core = coreOf(services.auth)({} as Context);
   const logLines: string[] = [];
   const app = createApp({ services, log: (line) => logLines.push(line) });
   const pending: Promise<unknown>[] = [];
@@ -82,6 +87,7 @@ export function memoryApp(envOverrides: Partial<Env> = {}) {
   return {
     app,
     services,
+    core,
     /** The JSON request log lines the app wrote. */
     logLines,
     cache,

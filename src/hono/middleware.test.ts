@@ -1,29 +1,43 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { bearer, memoryApp } from '../../test/support/memory-app';
-import { type EdgeAuthEnv, edgeAuth } from './middleware';
+import { bearer, memoryApp, SECRET } from '../../test/support/memory-app';
+import { edgeAuth } from './middleware';
+import type { EdgeAuthOptions } from './options';
 
 /** edgeAuth() inside somebody else's Hono app, with that app's own (default) error handling. */
 describe('edgeAuth middleware', () => {
-  function hostApp() {
+  function hostApp(extra: Partial<EdgeAuthOptions> = {}) {
     const t = memoryApp();
-    const app = new Hono<EdgeAuthEnv>();
+    const app = new Hono();
     let reached = 0;
-    app.use('/api/*', edgeAuth({ services: t.services }));
+    app.use(
+      '/api/*',
+      edgeAuth({
+        keys: { secret: SECRET },
+        cache: t.cache,
+        store: t.store,
+        now: () => t.clock.now,
+        ...extra,
+      }),
+    );
     app.get('/api/me', (c) => {
       reached++;
-      return c.json({ id: c.get('session').user.id, sid: c.get('claims').sid });
+      const { session, claims } = c.get('edgeAuth');
+      return c.json({ id: session.user.id, sid: claims.sid });
     });
     app.get('/open', (c) => c.text('open'));
     return { t, app, reached: () => reached };
   }
 
-  it('sets the session on the context', async () => {
+  it('sets the session on the context and sends its own Server-Timing stages', async () => {
     const { t, app } = hostApp();
     const token = await t.login('u1', 's1');
     const res = await app.request('/api/me', bearer(token));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ id: 'u1', sid: 's1' });
+    expect(res.headers.get('Server-Timing')).toMatch(
+      /^token;dur=[\d.]+, cache;dur=[\d.]+;desc="miss", db;dur=[\d.]+$/,
+    );
   });
 
   it("answers edge-auth's 401 through the host app's default error handler, handler not reached", async () => {

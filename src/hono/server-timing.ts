@@ -29,6 +29,14 @@ export class ServerTiming {
     else this.entries.push({ name, desc });
   }
 
+  /** Adds another collector's stages after these. */
+  append(other: ServerTiming | undefined): void {
+    for (const e of other?.entries ?? []) {
+      if (e.dur !== undefined) this.add(e.name, e.dur, e.desc);
+      else if (e.desc !== undefined) this.note(e.name, e.desc);
+    }
+  }
+
   /** Each timed stage in ms, one decimal (for the log line). */
   durations(): Record<string, number> {
     const out: Record<string, number> = {};

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { timingOf } from './middleware';
+import { ServerTiming } from '../hono/server-timing';
+import type { WorkerEnv } from './env';
 
 /** The fields of the one log line written per request. Never a token, a secret or a URL. */
 export interface RequestLogLine {
@@ -28,15 +29,19 @@ export interface RequestLogLine {
 export function observe(options: {
   route: (c: Context) => string;
   log?: (line: string) => void;
-}): MiddlewareHandler {
+}): MiddlewareHandler<WorkerEnv> {
   const log = options.log ?? console.log;
   return async (c, next) => {
-    const timing = timingOf(c);
     const start = performance.now();
     await next();
+    const trace = c.get('edgeAuthTrace');
+    // The middleware's stages first (token, cache, db), then the Worker's (origin), then the total.
+    const timing = new ServerTiming();
+    for (const [stage, ms] of Object.entries(trace?.durations ?? {})) timing.add(stage, ms);
+    if (trace?.served) timing.note('cache', trace.served);
+    timing.append(c.get('edgeAuthTiming'));
     timing.add('total', performance.now() - start);
     c.res.headers.append('Server-Timing', timing.header());
-    const trace = c.get('authTrace');
     const route = options.route(c);
     const line: RequestLogLine = {
       msg: 'request',
@@ -44,7 +49,7 @@ export function observe(options: {
       route,
       status: c.res.status,
       outcome: outcomeOf(c, route, c.res.status),
-      ...(trace ? { served: trace.served, touch: trace.touch } : {}),
+      ...(trace?.served ? { served: trace.served, touch: trace.touch } : {}),
       ...(c.error ? { error: errorCode(c.error) } : {}),
       durations: timing.durations(),
     };
@@ -79,8 +84,18 @@ function outcomeOf(c: Context, route: string, status: number): RequestLogLine['o
   if (status === 401) return 'unauthenticated';
   if (status === 503) return 'unavailable';
   if (status >= 400 && c.error) return 'refused';
-  if (c.get('session')) return 'authenticated';
-  return c.get('authTrace') ? 'ok' : 'public';
+  if (c.get('edgeAuth')) return 'authenticated';
+  return c.get('edgeAuthTrace') ? 'ok' : 'public';
+}
+
+/** The Worker's own stages of this request (the origin), created on first use. */
+export function timingOf(c: Context<WorkerEnv>): ServerTiming {
+  let timing = c.get('edgeAuthTiming');
+  if (!timing) {
+    timing = new ServerTiming();
+    c.set('edgeAuthTiming', timing);
+  }
+  return timing;
 }
 
 function errorCode(err: Error): string {

@@ -383,43 +383,79 @@ describe('dependency faults in workerd', () => {
       expect((await worker.fetch('/auth/verify', bearer(coldToken))).status).toBe(200);
     });
 
-    it('/readyz without a token: 200 ready; 503 naming the one down, or both; 200 again after recovery', async () => {
+    /**
+     * Readiness is answered from a per-isolate result up to READINESS_MAX_AGE_MS old, so each
+     * state is read by a fresh isolate (nothing sleeps); the in-memory app test shows one
+     * isolate moving from one state to the next as its clock passes the window.
+     */
+    const readyz = async (
+      state: string,
+      apply: () => Promise<unknown>,
+      logged: { down: RegExp[]; up: RegExp[] },
+    ) => {
+      await apply();
       const worker = await book.worker(stack, budgets);
-      const ready = async () => {
-        const res = await worker.fetch('/readyz');
-        return { status: res.status, retryAfter: res.headers.get('Retry-After'), body: await res.json() };
+      const res = await worker.fetch('/readyz');
+      const answer = {
+        status: res.status,
+        retryAfter: res.headers.get('Retry-After'),
+        cacheControl: res.headers.get('Cache-Control'),
+        body: await res.json(),
       };
-      expect(await ready()).toEqual({
-        status: 200,
-        retryAfter: null,
-        body: { status: 'ready', dependencies: { redis: 'up', database: 'up' } },
-      });
+      for (const pattern of logged.down) await stderrMentions(worker, pattern);
+      await book.settle();
+      for (const pattern of logged.up)
+        expect(
+          worker.logs.stderr().filter((l) => pattern.test(l)),
+          `${state}: ${pattern}`,
+        ).toEqual([]);
+      return answer;
+    };
+    const READY = { status: 200, retryAfter: null, cacheControl: 'no-store', body: { status: 'ready' } };
+    const NOT_READY = {
+      status: 503,
+      retryAfter: '1',
+      cacheControl: 'no-store',
+      body: { status: 'not_ready' },
+    };
+    const redisDown = /readiness: redis is down/;
+    const databaseDown = /readiness: database is down/;
 
-      const notReady = (message: string, redis: string, database: string) => ({
-        status: 503,
-        retryAfter: '1',
-        body: { status: 'not_ready', message, dependencies: { redis, database } },
-      });
-      await stack.upstash.setFault('down');
-      expect(await ready()).toEqual(notReady('redis unavailable', 'down', 'up'));
-      await stack.upstash.setFault('none');
-      stack.upstash.setLatency(SLOW_MS); // past its budget counts as down
-      expect(await ready()).toEqual(notReady('redis unavailable', 'down', 'up'));
-      stack.upstash.setLatency(0);
-      await stack.neon.setFault('error');
-      expect(await ready()).toEqual(notReady('database unavailable', 'up', 'down'));
-      await Promise.all([stack.upstash.setFault('down'), stack.neon.setFault('down')]);
-      const both = await worker.fetch('/readyz');
-      expect(both.status).toBe(503);
-      expect(await both.json()).toEqual({
-        status: 'not_ready',
-        message: 'redis and database unavailable',
-        dependencies: { redis: 'down', database: 'down' },
-      });
-      await stderrMentions(worker, /readiness: redis is down/);
+    it('/readyz without a token: 200 ready; 503 not_ready when either or both are down, which one only in the log; 200 after recovery', async () => {
+      const none = { down: [], up: [redisDown, databaseDown] };
+      expect(await readyz('healthy', async () => {}, none)).toEqual(READY);
+      const redisOnly = { down: [redisDown], up: [databaseDown] };
+      expect(await readyz('redis down', () => stack.upstash.setFault('down'), redisOnly)).toEqual(NOT_READY);
+      const slow = () => Promise.all([stack.upstash.setFault('none'), stack.upstash.setLatency(SLOW_MS)]);
+      // Past its budget counts as down.
+      expect(await readyz('redis slow', slow, redisOnly)).toEqual(NOT_READY);
+      const dbError = async () => {
+        stack.upstash.setLatency(0);
+        await stack.neon.setFault('error');
+      };
+      const databaseOnly = { down: [databaseDown], up: [redisDown] };
+      expect(await readyz('database error', dbError, databaseOnly)).toEqual(NOT_READY);
+      const bothDown = () => Promise.all([stack.upstash.setFault('down'), stack.neon.setFault('down')]);
+      const both = { down: [redisDown, databaseDown], up: [] };
+      expect(await readyz('both down', bothDown, both)).toEqual(NOT_READY);
+      const recover = () => Promise.all([stack.upstash.setFault('none'), stack.neon.setFault('none')]);
+      expect(await readyz('recovered', recover, none)).toEqual(READY);
+    });
 
-      await Promise.all([stack.upstash.setFault('none'), stack.neon.setFault('none')]);
-      expect((await ready()).status).toBe(200);
+    it('/readyz: 20 concurrent and 10 repeated calls in one isolate cost one PING and one SELECT 1', async () => {
+      const worker = await book.worker(stack, budgets);
+      stack.upstash.resetStats();
+      stack.neon.resetStats();
+      const burst = await Promise.all(Array.from({ length: 20 }, () => worker.fetch('/readyz')));
+      expect(burst.map((r) => r.status)).toEqual(Array(20).fill(200));
+      for (let i = 0; i < 10; i++) expect((await worker.fetch('/readyz')).status).toBe(200);
+      expect(stack.upstash.stats().commands).toEqual({ PING: 1 });
+      expect(stack.neon.stats().statements).toEqual({ SELECT: 1 });
+      // Within the window an outage is not probed for: the isolate answers from its result.
+      await stack.upstash.setFault('error');
+      expect((await worker.fetch('/readyz')).status).toBe(200);
+      expect(stack.upstash.stats()).toMatchObject({ requests: 1, commands: { PING: 1 } });
+      expect(stack.upstash.stats().faulted).toBeUndefined();
     });
   });
 

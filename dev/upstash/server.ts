@@ -3,7 +3,8 @@
 // fallback only, to the in-memory engine). Adds round-trip counters and
 // injectable latency so tests and benchmarks can see what the Worker costs,
 // and injectable faults (down, errors, HTTP 500, rate limiting) so tests can
-// see what it does when Upstash misbehaves.
+// see what it does when Upstash misbehaves, and a lagging read replica
+// (./replica) so tests can see what a Global database's replicas answer.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createFaultSwitch, type FaultMode, type FaultOptions, faultedStat } from '../faults';
@@ -18,10 +19,11 @@ import {
   sleep,
 } from '../http';
 import { createTally } from '../stats';
-import { EngineUnavailableError, type RedisEngine, type Reply, ReplyError } from './engine';
+import { bad, createCommandRoutes, type Outcome } from './commands';
+import { EngineUnavailableError, type RedisEngine } from './engine';
 import { createMemoryEngine } from './memory-engine';
 import { createRedisEngine } from './redis-engine';
-import { refusal, toArgs, toEntry } from './wire';
+import { createReplica, type Replica, type ReplicaLag, SYNC_TOKEN_HEADER } from './replica';
 
 /** Counters served at `GET /__stats`. One HTTP request is one round trip. */
 export interface UpstashStats {
@@ -65,6 +67,11 @@ export interface UpstashServer {
   setFault(mode: UpstashFaultMode, options?: FaultOptions): Promise<void>;
   /** The fault now in force. */
   fault(): UpstashFaultMode;
+  /**
+   * The lagging read replica (dev/upstash/replica.ts), off unless set; also `/__replica`.
+   * @example upstash.replica.setLag({ mode: 'manual' }); … upstash.replica.sync();
+   */
+  replica: Pick<Replica, 'lag' | 'setLag' | 'sync' | 'pending'>;
   close(): Promise<void>;
 }
 
@@ -88,13 +95,11 @@ export interface UpstashServerOptions {
   port?: number;
   /** Default 0. */
   latencyMs?: number;
+  /** Reads from a lagging replica; default off. */
+  replica?: ReplicaLag;
 }
 
-type Outcome = { status: number; body: unknown };
-
 const FAULT_MODES: readonly UpstashFaultMode[] = ['none', 'down', 'error', 'http500', 'throttle'];
-
-const bad = (error: string, status = 400): Outcome => ({ status, body: { error } });
 
 /** Compares digests so the check takes the same time whatever the token's length or content. */
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -118,57 +123,14 @@ export async function startUpstashServer(opts: UpstashServerOptions): Promise<Up
   let latencyMs = checkLatency(opts.latencyMs ?? 0);
   const counts = { requests: 0, pipelines: 0, transactions: 0 };
   const commands = createTally();
+  const replica = createReplica(engine);
+  if (opts.replica) replica.setLag(opts.replica);
 
   const count = (cmds: string[][]) => {
     for (const args of cmds) commands.add(args[0]?.toUpperCase() ?? '');
   };
 
-  async function runOne(body: unknown, base64: boolean): Promise<Outcome> {
-    const args = toArgs(body);
-    if (typeof args === 'string') return bad(args);
-    const refused = refusal(args);
-    if (refused) return bad(refused);
-    count([args]);
-    const [reply] = await engine.pipeline([args]);
-    const entry = toEntry(reply as Reply, base64);
-    return { status: 'error' in entry ? 400 : 200, body: entry };
-  }
-
-  async function runPipeline(body: unknown, base64: boolean): Promise<Outcome> {
-    if (!Array.isArray(body) || body.length === 0)
-      return bad('ERR pipeline body must be a non-empty array of commands');
-    const parsed = body.map(toArgs);
-    const malformed = parsed.find((p) => typeof p === 'string');
-    if (malformed !== undefined) return bad(malformed as string);
-    const all = parsed as string[][];
-    // Refused commands answer in place; the rest still run, as in a Redis pipeline.
-    const refusals = all.map(refusal);
-    const runnable = all.filter((_, i) => refusals[i] === null);
-    count(runnable);
-    const replies = runnable.length > 0 ? await engine.pipeline(runnable) : [];
-    let next = 0;
-    const entries = all.map((_, i) => {
-      const refused = refusals[i];
-      return refused ? { error: refused } : toEntry(replies[next++] as Reply, base64);
-    });
-    return { status: 200, body: entries };
-  }
-
-  async function runTransaction(body: unknown, base64: boolean): Promise<Outcome> {
-    if (!Array.isArray(body) || body.length === 0)
-      return bad('ERR transaction body must be a non-empty array of commands');
-    const parsed = body.map(toArgs);
-    const malformed = parsed.find((p) => typeof p === 'string');
-    if (malformed !== undefined) return bad(malformed as string);
-    const all = parsed as string[][];
-    const refused = all.map(refusal).find((r) => r !== null);
-    if (refused)
-      return bad(`EXECABORT Transaction discarded because of previous errors. First error: ${refused}`);
-    count(all);
-    const replies = await engine.transaction(all);
-    if (replies instanceof ReplyError) return bad(replies.message);
-    return { status: 200, body: replies.map((r) => toEntry(r, base64)) };
-  }
+  const routes = createCommandRoutes({ replica, count });
 
   async function dispatch(req: IncomingMessage, path: string): Promise<Outcome> {
     if (!tokenMatches(req.headers.authorization, token)) return bad('Unauthorized', 401);
@@ -182,14 +144,16 @@ export async function startUpstashServer(opts: UpstashServerOptions): Promise<Up
         return { status: 200, body: body.map(() => ({ error: INJECTED_ERROR })) };
       return bad(INJECTED_ERROR);
     }
-    if (path === '/pipeline') return runPipeline(body, base64);
-    if (path === '/multi-exec') return runTransaction(body, base64);
-    return runOne(body, base64);
+    const sync = req.headers[SYNC_TOKEN_HEADER];
+    const route =
+      path === '/pipeline' ? routes.pipeline : path === '/multi-exec' ? routes.transaction : routes.one;
+    return route(body, base64, typeof sync === 'string' ? sync : undefined);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://local').pathname;
     if (await faults.handleControl(req, res, path)) return;
+    if (await replica.handleControl(req, res, path)) return;
     if (await handleControl(req, res, path, server)) return;
     if (req.method !== 'POST' || !['/', '/pipeline', '/multi-exec'].includes(path)) {
       sendJson(res, 404, {
@@ -208,7 +172,8 @@ export async function startUpstashServer(opts: UpstashServerOptions): Promise<Up
       sendJson(res, 429, { error: THROTTLE_ERROR });
       return;
     }
-    const { status, body } = await dispatch(req, path);
+    const { status, body, syncToken } = await dispatch(req, path);
+    if (syncToken) res.setHeader(SYNC_TOKEN_HEADER, syncToken);
     sendJson(res, status, body);
   }
 
@@ -245,6 +210,7 @@ export async function startUpstashServer(opts: UpstashServerOptions): Promise<Up
     },
     setFault: (mode, options) => faults.set(mode, options),
     fault: () => faults.mode(),
+    replica,
     async close() {
       await faults.close();
       if (ownsEngine) await engine.close();

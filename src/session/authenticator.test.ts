@@ -205,14 +205,14 @@ describe('session core v2', () => {
     const t = memoryApp();
     await t.login('u1', 's1');
     const claims = { sub: 'u1', sid: 's1', exp: 0 };
-    const first = await t.services.authenticator.authenticate(claims);
+    const first = await t.core.authenticator.authenticate(claims);
     expect(first).toMatchObject({ ok: true, served: 'miss', touch: 'claim' });
     expect(first.ok && first.session.user.id).toBe('u1');
     await first.pending;
     expect(t.store.users.get('u1')!.lastLogin).toBe(T0);
-    const second = await t.services.authenticator.authenticate(claims);
+    const second = await t.core.authenticator.authenticate(claims);
     expect(second).toMatchObject({ ok: true, served: 'l1', touch: 'marked', durations: {} });
-    const foreign = await t.services.authenticator.authenticate({ ...claims, sub: 'u2' });
+    const foreign = await t.core.authenticator.authenticate({ ...claims, sub: 'u2' });
     expect(foreign).toMatchObject({ ok: false, served: 'l1', touch: 'none' });
     expect(!foreign.ok && foreign.error.message).toBe('session belongs to another user');
   });
@@ -229,15 +229,15 @@ describe('session core v2', () => {
     const hit = await t.request('/auth/session', bearer(token));
     expect(hit.headers.get('Server-Timing')).toContain('cache;desc="l1"');
     expect(t.waitUntilCalls).toBe(1);
-    expect((await t.services.authenticator.authenticate(claims)).pending).toBe(NOTHING_PENDING);
+    expect((await t.core.authenticator.authenticate(claims)).pending).toBe(NOTHING_PENDING);
 
     t.clock.now += 2_000; // the L1 entry expired: one read, a Redis hit, which writes nothing back
-    const reread = await t.services.authenticator.authenticate(claims);
+    const reread = await t.core.authenticator.authenticate(claims);
     expect(reread).toMatchObject({ ok: true, served: 'hit', touch: 'marked' });
     expect(reread.pending).toBe(NOTHING_PENDING);
     t.cache.keys.clear(); // nothing cached and no marker: the next load writes back and touches again
     t.clock.now += 2_000;
-    const load = await t.services.authenticator.authenticate(claims);
+    const load = await t.core.authenticator.authenticate(claims);
     expect(load).toMatchObject({ ok: true, served: 'miss', touch: 'claim' });
     expect(load.pending).not.toBe(NOTHING_PENDING);
     await load.pending;
@@ -251,7 +251,7 @@ describe('session core v2', () => {
     expect((await t.request('/auth/session', bearer(token))).status).toBe(200);
     const reads = t.cache.stats.reads;
     const claims = { sub: 'abc', sid: 's1', exp: 0 };
-    const refused = await t.services.authenticator.authenticate(claims);
+    const refused = await t.core.authenticator.authenticate(claims);
     expect(refused).toMatchObject({ ok: false, touch: 'none' });
     expect(!refused.ok && refused.error.message).toBe('session not found');
     expect(t.cache.stats.reads).toBe(reads);

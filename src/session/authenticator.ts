@@ -2,9 +2,14 @@ import { AuthError, DependencyError, describeCause } from '../errors';
 import type { Claims } from '../token/verifier';
 import { createCoalescer } from '../util/coalesce';
 import { createL1 } from '../util/l1';
+import { createSessionLoader, type Durations, type Loaded, type Served, StoreUnavailable } from './load';
+import { createReadinessProber, type Readiness } from './readiness';
 import { createToucher } from './touch';
-import type { AuthSession, CacheEntry, CacheRead, SessionCache, SessionStore, StoredSession } from './types';
+import type { AuthSession, CacheEntry, SessionCache, SessionStore, StoredSession } from './types';
 import { judge, toEntry } from './verdict';
+
+export { REVOKED_ENTRY_MIN_TTL_SECONDS } from './load';
+export type { Readiness, Served };
 
 export interface AuthenticatorOptions {
   cache: SessionCache;
@@ -14,15 +19,13 @@ export interface AuthenticatorOptions {
   touchIntervalSeconds: number;
   /** Per-isolate cache: its TTL is capped by `cacheTtlSeconds`; 0 disables it. */
   l1?: { ttlSeconds: number; maxEntries: number };
-  /** How long a request waits for a concurrent load of the same session before loading alone. */
+  /** How long a request waits for a concurrent load (or readiness probe) before doing it alone. */
   coalesceWaitMs?: number;
-  /** Worker clock; only decides expiry of cached entries. */
+  /** Worker clock; decides expiry of this isolate's caches and records, and the age of readiness. */
   now?: () => number;
   log?: (line: string) => void;
 }
 
-/** Where the session came from: this isolate, the shared cache, or the database. */
-export type Served = 'l1' | 'hit' | 'miss' | 'off' | 'degraded';
 /** What the request did about `last_login`: claim the marker, write without one (cache down), nothing. */
 export type TouchDecision = 'claim' | 'write' | 'marked' | 'none';
 
@@ -30,7 +33,7 @@ interface Outcome {
   served: Served;
   touch: TouchDecision;
   /** Milliseconds spent on the shared cache and on the database, when used. */
-  durations: { cache?: number; db?: number };
+  durations: Durations;
   /** Background work (write-backs, the touch): hand it to `ctx.waitUntil`. Never rejects. */
   pending: Promise<void>;
 }
@@ -44,47 +47,37 @@ export interface Authenticator {
   authenticate(claims: Claims): Promise<AuthResult>;
   /** Revokes the token's session; throws `AuthError` when it is not a live session. */
   logout(claims: Claims): Promise<void>;
-  /** Whether both dependencies answer within their budgets (for `/readyz`). */
+  /** Whether both dependencies answer within their budgets, from a result at most a few seconds old. */
   readiness(): Promise<Readiness>;
-}
-
-export interface Readiness {
-  ready: boolean;
-  dependencies: { redis: 'up' | 'down'; database: 'up' | 'down' };
 }
 
 /** The `pending` of a request that left no background work: nothing for `waitUntil`. */
 export const NOTHING_PENDING: Promise<void> = Promise.resolve();
 
-/** How long a revoked entry is kept at least: longer than any write-back in flight. */
-export const REVOKED_ENTRY_MIN_TTL_SECONDS = 60;
+/**
+ * Most sessions one isolate remembers revoking. Past it the oldest records go
+ * first, and a request in this isolate falls back to the shared cache's bound.
+ */
+export const REVOCATION_RECORD_MAX_ENTRIES = 10_000;
 
-/** The database failed during a load: a 503 that still says how far the load got. */
-class StoreUnavailable extends DependencyError {
-  constructor(
-    readonly served: Served,
-    readonly durations: Outcome['durations'],
-    cause: unknown,
-  ) {
-    super('database', { cause });
-  }
-}
-
-/** A session as this isolate knows it; `touchMarked` is mutated once a touch is under way. */
+/** A session as this isolate knows it: the entry and the marker's state when it was read. */
 interface Known {
-  entry: CacheEntry;
-  touchMarked: boolean;
+  readonly entry: CacheEntry;
+  readonly touchMarked: boolean;
 }
-interface Loaded extends Known {
-  served: Served;
-  durations: Outcome['durations'];
-}
+
+const REVOKED: Known = Object.freeze({
+  entry: Object.freeze({ dead: 'revoked' as const }),
+  touchMarked: true,
+});
 
 /**
- * The session core. This isolate's L1 first (no network), then one read-only
- * round trip to the shared cache, then the database; concurrent misses for
- * one session share one load. Writes happen only when due and in the
- * background: write-backs, the marker claim and the conditional UPDATE.
+ * The session core. This isolate's own revocations and L1 first (no
+ * network), then one read-only round trip to the shared cache, then the
+ * database; concurrent misses for one session share one load. Writes happen
+ * only when due and in the background: write-backs, the marker claim and the
+ * conditional UPDATE. A logout answered in this isolate wins over every load
+ * of its requests, including one that was in flight.
  *
  * @example
  * const auth = createAuthenticator({ cache, store, cacheTtlSeconds: 10, touchIntervalSeconds: 300 });
@@ -95,56 +88,76 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const { cache, store, cacheTtlSeconds, touchIntervalSeconds } = options;
   const now = options.now ?? Date.now;
   const log = options.log ?? console.error;
-  const l1TtlSeconds = Math.min(cacheTtlSeconds, options.l1?.ttlSeconds ?? 2);
-  const l1 =
-    l1TtlSeconds > 0
-      ? createL1<Known>({ ttlMs: l1TtlSeconds * 1000, maxEntries: options.l1?.maxEntries ?? 10_000, now })
-      : undefined;
-  const coalesce = createCoalescer<Loaded>({ waitMs: options.coalesceWaitMs ?? 4_000 });
+  const l1TtlMs = Math.min(cacheTtlSeconds, options.l1?.ttlSeconds ?? 2) * 1000;
+  const maxEntries = options.l1?.maxEntries ?? 10_000;
+  const l1 = l1TtlMs > 0 ? createL1<Known>({ ttlMs: l1TtlMs, maxEntries, now }) : undefined;
+  /** Users whose touch this isolate has scheduled within the L1 TTL: its other requests send nothing. */
+  const touched = l1TtlMs > 0 ? createL1<true>({ ttlMs: l1TtlMs, maxEntries, now }) : undefined;
+  const waitMs = options.coalesceWaitMs ?? 4_000;
+  const coalesce = createCoalescer<Loaded & { by: object }>({ waitMs });
   const touch = createToucher({ cache, store, intervalSeconds: touchIntervalSeconds, log });
-  const revokedTtl = Math.max(cacheTtlSeconds, REVOKED_ENTRY_MIN_TTL_SECONDS);
+  const loader = createSessionLoader({ cache, store, cacheTtlSeconds, log });
+  /**
+   * Sessions revoked in this isolate (sid → when), kept as long as the revoked
+   * entry in the shared cache and independent of the L1: no request of this
+   * isolate uses a load of them once the logout has answered.
+   */
+  const revocations = createL1<number>({
+    ttlMs: loader.revokedTtlSeconds * 1000,
+    maxEntries: REVOCATION_RECORD_MAX_ENTRIES,
+    now,
+  });
+  const revokedHere = (sid: string): Known | undefined =>
+    revocations.get(sid) === undefined ? undefined : REVOKED;
+  const readiness = createReadinessProber({
+    checks: { redis: () => cache.ping(), database: () => store.ping() },
+    now,
+    waitMs,
+    log,
+  });
+  const notActive = () => new AuthError('invalid_token', 'session is not active');
 
-  async function load(claims: Claims, at: number, background: Promise<unknown>[]): Promise<Loaded> {
-    const durations: Outcome['durations'] = {};
-    let read: CacheRead | undefined;
-    const readStart = performance.now();
+  /**
+   * Whether the session may be live and this user's, judged without the
+   * database: this isolate's knowledge, then one read of the shared cache.
+   * 'unread' when the shared cache was not read (off or down).
+   */
+  async function lookBeforeRevoking(
+    claims: Claims,
+    at: number,
+  ): Promise<'dead' | 'live' | 'miss' | 'unread'> {
+    const local = revokedHere(claims.sid) ?? l1?.get(claims.sid);
+    if (local && judge(local.entry, claims, at) instanceof AuthError) return 'dead';
+    if (cacheTtlSeconds === 0) return 'unread';
     try {
-      read = await cache.read(claims.sid, claims.sub);
+      const { entry } = await cache.read(claims.sid, claims.sub);
+      if (!entry) return 'miss';
+      return judge(entry, claims, at) instanceof AuthError ? 'dead' : 'live';
     } catch (err) {
-      // Degrade to the database: a Redis blip must never log anyone out.
-      log(`edge-auth: session cache unavailable, reading the database: ${describeCause(err)}`);
+      log(`edge-auth: session cache unavailable, logging out through the database: ${describeCause(err)}`);
+      return 'unread';
     }
-    durations.cache = performance.now() - readStart;
-    const touchMarked = read?.touchMarked ?? false;
-    if (read?.entry && cacheTtlSeconds > 0)
-      return { entry: read.entry, touchMarked, served: 'hit', durations };
-
-    const served: Served = !read ? 'degraded' : cacheTtlSeconds > 0 ? 'miss' : 'off';
-    let stored: StoredSession | null;
-    const dbStart = performance.now();
-    try {
-      stored = await store.load(claims.sid);
-    } catch (err) {
-      durations.db = performance.now() - dbStart;
-      throw new StoreUnavailable(served, durations, err);
-    }
-    durations.db = performance.now() - dbStart;
-    const entry = toEntry(stored, at);
-    const ttl = writeBackTtl(entry, stored);
-    if (served === 'miss' && ttl > 0) {
-      background.push(
-        cache.remember(claims.sid, entry, ttl).catch((err) => {
-          log(`edge-auth: session cache write failed: ${describeCause(err)}`);
-        }),
-      );
-    }
-    return { entry, touchMarked, served, durations };
   }
 
-  /** Never longer than the session's remaining life; a revocation outlives any write-back in flight. */
-  function writeBackTtl(entry: CacheEntry, stored: StoredSession | null): number {
-    if ('dead' in entry) return entry.dead === 'revoked' ? revokedTtl : cacheTtlSeconds;
-    return Math.max(0, Math.min(cacheTtlSeconds, Math.floor((stored?.remainingMs ?? 0) / 1000)));
+  /**
+   * After a revoke that changed nothing: one SELECT says why, and the answer
+   * is cached like any load's, so the next logout with this token costs no
+   * statement. Not a blind dead entry: the sid may be another user's live session.
+   */
+  async function rememberWhyNotRevoked(sid: string, at: number): Promise<void> {
+    let stored: StoredSession | null;
+    try {
+      stored = await store.load(sid);
+    } catch (err) {
+      log(`edge-auth: could not read why a logout revoked nothing: ${describeCause(err)}`);
+      return;
+    }
+    const entry = toEntry(stored, at);
+    if ('dead' in entry) {
+      if (entry.dead === 'revoked') revocations.set(sid, at);
+      l1?.set(sid, { entry, touchMarked: true });
+    }
+    await loader.writeBack(sid, entry, stored);
   }
 
   return {
@@ -159,24 +172,18 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const background: Promise<unknown>[] = [];
       const settle = () =>
         background.length === 0 ? NOTHING_PENDING : Promise.allSettled(background).then(() => undefined);
-      let known = l1?.get(claims.sid);
+      let known = revokedHere(claims.sid) ?? l1?.get(claims.sid);
       let served: Served = 'l1';
-      let durations: Outcome['durations'] = {};
+      let durations: Durations = {};
       if (!known) {
-        let leader = false;
+        // Identifies this request's own load among shared results: plain data, no flag set from inside.
+        const ticket = {};
+        let loaded: Loaded & { by: object };
         try {
-          const loaded = await coalesce(`${claims.sid}\n${claims.sub}`, () => {
-            leader = true;
-            return load(claims, at, background);
-          });
-          const owned = 'live' in loaded.entry && loaded.entry.live.user.id === claims.sub;
-          known = { entry: loaded.entry, touchMarked: owned && loaded.touchMarked };
-          if (leader) {
-            ({ served, durations } = loaded);
-            l1?.set(claims.sid, known, { ifAbsent: 'live' in known.entry });
-          }
-          // A logout in this isolate may have landed meanwhile: it wins.
-          known = l1?.get(claims.sid) ?? known;
+          loaded = await coalesce(`${claims.sid}\n${claims.sub}`, async () => ({
+            ...(await loader.load(claims, at, background)),
+            by: ticket,
+          }));
         } catch (err) {
           // Only this request's own load fails here (a leader's failure sends waiters to load alone).
           if (err instanceof StoreUnavailable) ({ served, durations } = err);
@@ -185,6 +192,13 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
             err instanceof DependencyError ? err : new DependencyError('database', { cause: err });
           return { ok: false, error, served, touch: 'none', durations, pending: settle() };
         }
+        const led = loaded.by === ticket;
+        if (led) ({ served, durations } = loaded);
+        const owned = 'live' in loaded.entry && loaded.entry.live.user.id === claims.sub;
+        // A logout answered in this isolate while the load was in flight wins: the load may predate it.
+        known = revokedHere(claims.sid) ?? { entry: loaded.entry, touchMarked: owned && loaded.touchMarked };
+        if (led && known.entry === loaded.entry)
+          l1?.set(claims.sid, known, { ifAbsent: 'live' in known.entry });
       }
 
       const verdict = judge(known.entry, claims, at);
@@ -192,48 +206,40 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         return { ok: false, error: verdict, served, touch: 'none', durations, pending: settle() };
       }
       let decision: TouchDecision = 'marked';
-      if (!known.touchMarked) {
-        // Marked before the claim lands, so this isolate's other requests send nothing.
-        known.touchMarked = true;
+      if (!known.touchMarked && !touched?.get(claims.sub)) {
+        // Recorded before the claim lands, so this isolate's other requests send nothing.
+        touched?.set(claims.sub, true);
         decision = served === 'degraded' ? 'write' : 'claim';
         background.push(decision === 'write' ? touch.withoutMarker(claims.sub) : touch(claims.sub));
       }
       return { ok: true, session: verdict, served, touch: decision, durations, pending: settle() };
     },
 
-    async readiness() {
-      // Started inside a promise: an adapter that throws synchronously still reads as "down".
-      const check = (name: string, ping: () => Promise<void>) =>
-        Promise.resolve()
-          .then(ping)
-          .then(
-            () => 'up' as const,
-            (err) => {
-              log(`edge-auth: readiness: ${name} is down: ${describeCause(err)}`);
-              return 'down' as const;
-            },
-          );
-      const [redis, database] = await Promise.all([
-        check('redis', () => cache.ping()),
-        check('database', () => store.ping()),
-      ]);
-      return { ready: redis === 'up' && database === 'up', dependencies: { redis, database } };
-    },
+    readiness,
 
     async logout(claims) {
+      // As in authenticate: no round trip for a sub that names no user.
+      if (store.isUserId?.(claims.sub) === false) throw notActive();
+      const at = now();
+      const looked = await lookBeforeRevoking(claims, at);
+      if (looked === 'dead') throw notActive();
       let revoked: boolean;
       try {
         revoked = await store.revoke(claims.sid, claims.sub);
       } catch (err) {
         throw new DependencyError('database', { cause: err });
       }
-      if (!revoked) throw new AuthError('invalid_token', 'session is not active');
-      l1?.set(claims.sid, { entry: { dead: 'revoked' }, touchMarked: true });
+      if (!revoked) {
+        if (looked !== 'unread') await rememberWhyNotRevoked(claims.sid, at);
+        throw notActive();
+      }
+      revocations.set(claims.sid, at);
+      l1?.set(claims.sid, REVOKED);
       if (cacheTtlSeconds === 0) return;
       try {
         // A revoked entry rather than a delete: write-backs of loads that began
         // before the revocation are live entries, which never replace it.
-        await cache.remember(claims.sid, { dead: 'revoked' }, revokedTtl);
+        await cache.remember(claims.sid, REVOKED.entry, loader.revokedTtlSeconds);
       } catch (err) {
         log(`edge-auth: revoked session may stay cached until its TTL: ${describeCause(err)}`);
       }

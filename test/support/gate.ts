@@ -20,8 +20,8 @@ export async function startGate(target: string) {
     req.on('end', async () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const hold = holds.find((h) => !h.taken && h.matches(body));
-      if (hold) {
-        hold.taken = true;
+      if (hold) hold.taken = true;
+      if (hold && !hold.answered) {
         hold.signalArrived();
         await hold.released;
       }
@@ -32,6 +32,11 @@ export async function startGate(target: string) {
           ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { body }),
         });
         const text = await answer.text();
+        if (hold?.answered) {
+          // Executed upstream now, answered later: a read that saw the state of this moment.
+          hold.signalArrived();
+          await hold.released;
+        }
         res.writeHead(answer.status, { 'Content-Type': answer.headers.get('Content-Type') ?? 'text/plain' });
         res.end(text);
       } catch {
@@ -46,9 +51,12 @@ export async function startGate(target: string) {
 
   return {
     url: `http://127.0.0.1:${port}`,
-    /** Holds the first request whose body matches, until `release()`. */
-    hold(matches: (body: string) => boolean) {
-      const hold = new Hold(matches);
+    /**
+     * Holds the first request whose body matches, until `release()`; with
+     * `answered`, relays it at once and holds its answer instead.
+     */
+    hold(matches: (body: string) => boolean, options: { answered?: boolean } = {}) {
+      const hold = new Hold(matches, options.answered ?? false);
       holds.push(hold);
       return hold;
     },
@@ -64,12 +72,15 @@ class Hold {
   signalArrived = () => {};
   signalDone = () => {};
   release = () => {};
-  /** Resolves when the matching request reached the gate (and is being held). */
+  /** Resolves when the matching request reached the gate (or, `answered`, its answer did) and is held. */
   readonly arrived = new Promise<void>((r) => (this.signalArrived = r));
   /** Resolves when the held request was relayed and answered. */
   readonly done = new Promise<void>((r) => (this.signalDone = r));
   readonly released = new Promise<void>((r) => (this.release = r));
-  constructor(readonly matches: (body: string) => boolean) {}
+  constructor(
+    readonly matches: (body: string) => boolean,
+    readonly answered: boolean,
+  ) {}
 }
 
 function forwardable(headers: IncomingHttpHeaders): Record<string, string> {

@@ -2,6 +2,7 @@ import { AuthError, DependencyError, describeCause } from '../errors';
 import type { Claims } from '../token/verifier';
 import { createCoalescer } from '../util/coalesce';
 import { createL1 } from '../util/l1';
+import { warn } from '../util/log';
 import { createSessionLoader, type Durations, type Loaded, type Served, StoreUnavailable } from './load';
 import { createReadinessProber, type Readiness } from './readiness';
 import { createToucher } from './touch';
@@ -87,7 +88,7 @@ const REVOKED: Known = Object.freeze({
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { cache, store, cacheTtlSeconds, touchIntervalSeconds } = options;
   const now = options.now ?? Date.now;
-  const log = options.log ?? console.error;
+  const log = options.log ?? warn;
   const l1TtlMs = Math.min(cacheTtlSeconds, options.l1?.ttlSeconds ?? 2) * 1000;
   const maxEntries = options.l1?.maxEntries ?? 10_000;
   const l1 = l1TtlMs > 0 ? createL1<Known>({ ttlMs: l1TtlMs, maxEntries, now }) : undefined;

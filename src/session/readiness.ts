@@ -41,7 +41,7 @@ export function createReadinessProber(options: {
 }): () => Promise<Readiness> {
   const { checks, now, log } = options;
   const maxAgeMs = options.maxAgeMs ?? READINESS_MAX_AGE_MS;
-  const coalesce = createCoalescer<Probe>({ waitMs: options.waitMs });
+  const coalesce = createCoalescer<Probe>({ waitMs: options.waitMs, now: options.now });
   let latest: Probe | undefined;
 
   // Started inside a promise: an adapter that throws synchronously still reads as "down".

@@ -21,7 +21,11 @@ export interface KeySetStore {
  * @example
  * const store = cacheApiKeySetStore(new URL('https://id.example/jwks.json'), 600_000);
  */
-export function cacheApiKeySetStore(url: URL, maxAgeMs: number): KeySetStore | undefined {
+export function cacheApiKeySetStore(
+  url: URL,
+  maxAgeMs: number,
+  now: () => number = Date.now,
+): KeySetStore | undefined {
   const cache = (globalThis as { caches?: { default?: Cache } }).caches?.default;
   if (!cache) return undefined;
   // A synthetic key: the Cache API wants an http(s) URL, and this one can never be fetched.
@@ -36,7 +40,7 @@ export function cacheApiKeySetStore(url: URL, maxAgeMs: number): KeySetStore | u
         : undefined;
     },
     async put(value) {
-      const ttl = Math.max(1, Math.floor((value.uat + maxAgeMs - Date.now()) / 1000));
+      const ttl = Math.max(1, Math.floor((value.uat + maxAgeMs - now()) / 1000));
       await cache.put(
         key,
         new Response(JSON.stringify(value), {

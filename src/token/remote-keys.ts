@@ -48,15 +48,24 @@ const isKeySetFailure = (err: unknown) =>
  */
 export function remoteKeys(
   url: URL,
-  deps: { fetch: typeof fetch; log: (line: string) => void; store?: KeySetStore | undefined },
+  deps: {
+    fetch: typeof fetch;
+    log: (line: string) => void;
+    store?: KeySetStore | undefined;
+    /** Clock for the cooldown, ms since the epoch; default `Date.now`. */
+    now?: () => number;
+  },
 ): JWTVerifyGetKey {
-  const once = createCoalescer<{ status: number; body: string }>({ waitMs: JWKS_TIMEOUT_MS });
-  // jose reads this at creation and updates it after every fetch.
-  const shared: Partial<StoredKeySet> = {};
+  const now = deps.now ?? Date.now;
+  const once = createCoalescer<{ status: number; body: string }>({ waitMs: JWKS_TIMEOUT_MS, now });
+  // jose's cache object: created with what the store had, and updated by jose (only) after each fetch.
+  let shared: Partial<StoredKeySet> = {};
   let remote: ReturnType<typeof createRemoteJWKSet> | undefined;
   let published = 0;
-  const create = () =>
-    createRemoteJWKSet(url, {
+  const create = (seed: StoredKeySet | undefined) => {
+    shared = seed ? { uat: seed.uat, jwks: seed.jwks } : {};
+    published = shared.uat ?? 0;
+    return createRemoteJWKSet(url, {
       // jose takes an empty object or a complete one; it fills the empty one after its first fetch.
       [jwksCache]: shared as JWKSCacheInput,
       cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
@@ -78,6 +87,7 @@ export function remoteKeys(
         return new Response(body, { status, headers: { 'Content-Type': 'application/json' } });
       },
     });
+  };
 
   /** The remote set, seeded from the store once per isolate (a failing store is only a cache miss). */
   async function remoteSet() {
@@ -86,11 +96,7 @@ export function remoteKeys(
       deps.log(`edge-auth: key set cache unavailable: ${describeCause(err)}`);
       return undefined;
     });
-    if (!remote) {
-      if (stored) Object.assign(shared, stored);
-      published = shared.uat ?? 0;
-      remote = create();
-    }
+    remote ??= create(stored);
     return remote;
   }
 
@@ -115,12 +121,12 @@ export function remoteKeys(
   return async (header, token) => {
     const set = await remoteSet();
     const known = lastGood();
-    if (known && Date.now() - failedAt < JWKS_COOLDOWN_MS) return known(header, token);
+    if (known && now() - failedAt < JWKS_COOLDOWN_MS) return known(header, token);
     try {
       return await set(header, token);
     } catch (err) {
       if (!isKeySetFailure(err)) throw err; // the token's problem: a 401
-      failedAt = Date.now();
+      failedAt = now();
       if (!known) throw new DependencyError('keys', { cause: err });
       deps.log(`edge-auth: key set refresh failed, verifying with the last good one: ${describeCause(err)}`);
       return known(header, token);

@@ -58,6 +58,7 @@ export function createTokenVerifier(
   const getKey = keyResolver(options, {
     fetch: deps.fetch ?? ((input, init) => fetch(input, init)),
     log: deps.log ?? warn,
+    now,
   });
   const verifyOptions = {
     algorithms: options.algorithms,
@@ -108,14 +109,17 @@ function isId(value: unknown): value is string {
 
 function keyResolver(
   options: TokenSettings,
-  deps: { fetch: typeof fetch; log: (line: string) => void },
+  deps: { fetch: typeof fetch; log: (line: string) => void; now: () => number },
 ): JWTVerifyGetKey {
   const source = options.keys;
   if (source.kind === 'jwks') {
     return createLocalJWKSet(source.jwks as Parameters<typeof createLocalJWKSet>[0]);
   }
   if (source.kind === 'remote') {
-    return remoteKeys(source.url, { ...deps, store: cacheApiKeySetStore(source.url, JWKS_CACHE_MAX_AGE_MS) });
+    return remoteKeys(source.url, {
+      ...deps,
+      store: cacheApiKeySetStore(source.url, JWKS_CACHE_MAX_AGE_MS, deps.now),
+    });
   }
 
   const secret = new TextEncoder().encode(source.secret);

@@ -11,7 +11,8 @@
  * const jwksOnce = createCoalescer<string>({ waitMs: 2000 });
  * const text = await jwksOnce('jwks', () => fetch(url).then((r) => r.text()));
  */
-export function createCoalescer<T>(options: { waitMs: number }) {
+export function createCoalescer<T>(options: { waitMs: number; now?: () => number }) {
+  const now = options.now ?? Date.now;
   interface Flight {
     startedAt: number;
     settled: Promise<void>;
@@ -21,7 +22,7 @@ export function createCoalescer<T>(options: { waitMs: number }) {
 
   return async function coalesce(key: string, work: () => Promise<T>): Promise<T> {
     const current = flights.get(key);
-    if (current && Date.now() - current.startedAt < options.waitMs) {
+    if (current && now() - current.startedAt < options.waitMs) {
       await boundedWait(current.settled, options.waitMs);
       if (current.value) return current.value.value;
       // The leader failed, is slow or its request is gone: go alone.
@@ -29,7 +30,7 @@ export function createCoalescer<T>(options: { waitMs: number }) {
     }
 
     let settle = () => {};
-    const flight: Flight = { startedAt: Date.now(), settled: new Promise<void>((r) => (settle = r)) };
+    const flight: Flight = { startedAt: now(), settled: new Promise<void>((r) => (settle = r)) };
     flights.set(key, flight);
     try {
       const value = await work();

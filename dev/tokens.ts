@@ -10,6 +10,8 @@ export interface MintOptions {
   algorithm?: 'HS256' | 'HS384' | 'HS512';
   issuer?: string;
   audience?: string;
+  /** Issue time, ms since the epoch; default now (tests with a controlled clock pass theirs). */
+  at?: number;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface MintOptions {
  * const jwt = await mintToken({ secret, userId: 'u1', sessionId: 's1' });
  */
 export async function mintToken(options: MintOptions): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
+  const now = Math.floor((options.at ?? Date.now()) / 1000);
   let jwt = new SignJWT({ sid: options.sessionId })
     .setProtectedHeader({ alg: options.algorithm ?? 'HS256', typ: 'JWT' })
     .setSubject(options.userId)

@@ -86,11 +86,16 @@ export function parseAlgorithms(raw: string | undefined, keys: KeySource | undef
 }
 
 /** Refuses an HMAC secret shorter than the longest hash it may be used with. */
-export function checkSecretStrength(keys: KeySource | undefined, algorithms: string[], problems: string[]) {
+export function checkSecretStrength(
+  keys: KeySource | undefined,
+  algorithms: string[],
+  problems: string[],
+  name = 'JWT_SECRET',
+) {
   if (keys?.kind !== 'secret') return;
   const needed = Math.max(0, ...algorithms.map((a) => HMAC_MIN_SECRET_BYTES[a] ?? 0));
   if (new TextEncoder().encode(keys.secret).length < needed) {
-    problems.push(`JWT_SECRET must be at least ${needed} bytes for ${algorithms.join(', ')} (RFC 7518 §3.2)`);
+    problems.push(`${name} must be at least ${needed} bytes for ${algorithms.join(', ')} (RFC 7518 §3.2)`);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Context, Env as HonoEnv } from 'hono';
-import { NUMBERS } from '../config/defaults';
+import { COALESCE_WAIT_MS, NUMBERS } from '../config/defaults';
 import { isExampleSecret } from '../config/example-secrets';
 import { checkSecretStrength, type KeySource, parseAlgorithms } from '../config/keys';
 import { secureUrl } from '../config/urls';
@@ -97,7 +97,7 @@ function buildCore(
   const problems: string[] = [];
   const source = keySource(parts.keys, problems);
   const algorithms = parseAlgorithms(settings.token.algorithms?.join(','), source, problems);
-  checkSecretStrength(source, algorithms, problems);
+  checkSecretStrength(source, algorithms, problems, 'keys.secret');
   if (problems.length > 0 || !source) throw new ConfigError(problems);
   const { session, log, now } = settings;
   const l1Seconds = Math.min(session.l1.ttlSeconds, session.cacheTtlSeconds);
@@ -179,8 +179,7 @@ function validateSettings(options: EdgeAuthOptions<HonoEnv>): Settings {
         ),
       },
     },
-    coalesceWaitMs:
-      session.coalesceWaitMs ?? NUMBERS.REDIS_TIMEOUT_MS.default + NUMBERS.DATABASE_TIMEOUT_MS.default,
+    coalesceWaitMs: session.coalesceWaitMs ?? COALESCE_WAIT_MS,
     log: options.log ?? warn,
     now: options.now,
   };

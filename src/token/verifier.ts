@@ -78,7 +78,7 @@ export function createTokenVerifier(
       if (known && known.exp + options.clockToleranceSeconds > now() / 1000) return known;
       let payload: Record<string, unknown>;
       try {
-        ({ payload } = await jwtVerify(token, getKey, verifyOptions));
+        ({ payload } = await jwtVerify(token, getKey, { ...verifyOptions, currentDate: new Date(now()) }));
       } catch (err) {
         throw translate(err);
       }

@@ -76,7 +76,13 @@ describe('edge-auth HTTP surface (in-memory adapters)', () => {
         'an expired token',
         async (t) => {
           await t.login('u1', 's1');
-          return mintToken({ secret: SECRET, userId: 'u1', sessionId: 's1', ttlSeconds: -60 });
+          return mintToken({
+            secret: SECRET,
+            userId: 'u1',
+            sessionId: 's1',
+            ttlSeconds: -60,
+            at: t.clock.now,
+          });
         },
       ],
       [

@@ -117,7 +117,7 @@ export function memoryApp(envOverrides: Partial<Env> = {}) {
         userId,
         expiresAt: clock.now + (opts.ttlMs ?? 3600_000),
       });
-      return mintToken({ secret: SECRET, userId, sessionId });
+      return mintToken({ secret: SECRET, userId, sessionId, at: clock.now });
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Context, Env as HonoEnv } from 'hono';
 import { COALESCE_WAIT_MS, NUMBERS } from '../config/defaults';
 import { isExampleSecret } from '../config/example-secrets';
-import { checkSecretStrength, type KeySource, parseAlgorithms } from '../config/keys';
+import { checkSecretStrength, type JsonWebKeyLike, type KeySource, parseAlgorithms } from '../config/keys';
 import { secureUrl } from '../config/urls';
 import { ConfigError } from '../errors';
 import { type Authenticator, createAuthenticator } from '../session/authenticator';
@@ -130,11 +130,12 @@ function keySource(keys: TokenKeys, problems: string[]): KeySource | undefined {
     const url = secureUrl('keys.jwksUrl', String(keys.jwksUrl), problems);
     return url && { kind: 'remote', url };
   }
-  if (!Array.isArray(keys.jwks?.keys) || keys.jwks.keys.length === 0) {
+  const jwks = keys.jwks?.keys;
+  if (!Array.isArray(jwks) || jwks.length === 0 || jwks.some((k) => typeof k?.kty !== 'string')) {
     problems.push('keys.jwks must hold a non-empty "keys" array of JWKs');
     return undefined;
   }
-  return { kind: 'jwks', jwks: keys.jwks };
+  return { kind: 'jwks', jwks: { keys: jwks as JsonWebKeyLike[] } };
 }
 
 function validateSettings(options: EdgeAuthOptions<HonoEnv>): Settings {

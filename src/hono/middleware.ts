@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { TEXTS } from '../config/defaults';
 import { AuthError } from '../errors';
 import { errorResponse } from '../http/errors';
-import { NOTHING_PENDING, type Served, type TouchDecision } from '../session/authenticator';
+import type { Served, TouchDecision } from '../session/authenticator';
 import type { AuthSession } from '../session/types';
 import { extractToken } from '../token/extract';
 import type { Claims } from '../token/verifier';
@@ -65,7 +65,7 @@ export function edgeAuth<E extends HonoEnv = HonoEnv>(
       throw refusal(err, timing ? trace : undefined);
     }
     // An L1 hit leaves no background work: skip the runtime call (the hot path's cost counts).
-    if (result.pending !== NOTHING_PENDING) waitUntil(c, result.pending);
+    if (result.pending) waitUntil(c, result.pending);
     if (result.durations.cache !== undefined) trace.durations.cache = result.durations.cache;
     if (result.durations.db !== undefined) trace.durations.db = result.durations.db;
     trace.served = result.served;

@@ -1,5 +1,5 @@
 import type { Context, Env as HonoEnv } from 'hono';
-import type { JsonWebKeyLike } from '../config/keys';
+import type { JSONWebKeySet } from 'jose';
 import type { SessionCache, SessionStore } from '../session/types';
 
 /** A value, or a function of the request's context that returns it (as Hono's `jwk()` takes). */
@@ -8,7 +8,7 @@ export type Resolvable<T, E extends HonoEnv = HonoEnv> = T | ((c: Context<E>) =>
 /** Where session tokens' signing keys come from: exactly one of the three. */
 export type TokenKeys =
   | { /** HMAC secret, at least as long as the hash (32 bytes for HS256). */ secret: string }
-  | { /** Public keys, as a JWK set. */ jwks: { keys: JsonWebKeyLike[] } }
+  | { /** Public keys, as a JWK set. */ jwks: JSONWebKeySet }
   | { /** An https URL (http on loopback) of the issuer's JWK set. */ jwksUrl: string | URL };
 
 /**

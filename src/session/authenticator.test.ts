@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { bearer, memoryApp, T0 } from '../../test/support/memory-app';
-import { NOTHING_PENDING } from './authenticator';
 import { refusalWindow } from './touch';
 
 describe('the touch: at most one last_login write per user per interval', () => {
@@ -229,17 +228,17 @@ describe('session core v2', () => {
     const hit = await t.request('/auth/session', bearer(token));
     expect(hit.headers.get('Server-Timing')).toContain('cache;desc="l1"');
     expect(t.waitUntilCalls).toBe(1);
-    expect((await t.core.authenticator.authenticate(claims)).pending).toBe(NOTHING_PENDING);
+    expect((await t.core.authenticator.authenticate(claims)).pending).toBeUndefined();
 
     t.clock.now += 2_000; // the L1 entry expired: one read, a Redis hit, which writes nothing back
     const reread = await t.core.authenticator.authenticate(claims);
     expect(reread).toMatchObject({ ok: true, served: 'hit', touch: 'marked' });
-    expect(reread.pending).toBe(NOTHING_PENDING);
+    expect(reread.pending).toBeUndefined();
     t.cache.keys.clear(); // nothing cached and no marker: the next load writes back and touches again
     t.clock.now += 2_000;
     const load = await t.core.authenticator.authenticate(claims);
     expect(load).toMatchObject({ ok: true, served: 'miss', touch: 'claim' });
-    expect(load.pending).not.toBe(NOTHING_PENDING);
+    expect(load.pending).toBeInstanceOf(Promise);
     await load.pending;
     expect(t.cache.keys.has('edge-auth:session:s1')).toBe(true);
   });

@@ -1,9 +1,10 @@
+import { COALESCE_WAIT_MS, NUMBERS } from '../config/defaults';
 import { AuthError, DependencyError, describeCause } from '../errors';
 import type { Claims } from '../token/verifier';
 import { createCoalescer } from '../util/coalesce';
 import { createL1 } from '../util/l1';
 import { warn } from '../util/log';
-import { createSessionLoader, type Durations, type Loaded, type Served, StoreUnavailable } from './load';
+import { createSessionLoader, type Durations, type Loaded, type LoadFailure, type Served } from './load';
 import { createReadinessProber, type Readiness } from './readiness';
 import { createToucher } from './touch';
 import type { AuthSession, CacheEntry, SessionCache, SessionStore, StoredSession } from './types';
@@ -35,8 +36,11 @@ interface Outcome {
   touch: TouchDecision;
   /** Milliseconds spent on the shared cache and on the database, when used. */
   durations: Durations;
-  /** Background work (write-backs, the touch): hand it to `ctx.waitUntil`. Never rejects. */
-  pending: Promise<void>;
+  /**
+   * Background work (write-backs, the touch) for `ctx.waitUntil`; never
+   * rejects. Absent when there is none (an L1 hit): nothing to hand over.
+   */
+  pending?: Promise<void> | undefined;
 }
 
 export type AuthResult =
@@ -51,9 +55,6 @@ export interface Authenticator {
   /** Whether both dependencies answer within their budgets, from a result at most a few seconds old. */
   readiness(): Promise<Readiness>;
 }
-
-/** The `pending` of a request that left no background work: nothing for `waitUntil`. */
-export const NOTHING_PENDING: Promise<void> = Promise.resolve();
 
 /**
  * Most sessions one isolate remembers revoking. Past it the oldest records go
@@ -83,19 +84,20 @@ const REVOKED: Known = Object.freeze({
  * @example
  * const auth = createAuthenticator({ cache, store, cacheTtlSeconds: 10, touchIntervalSeconds: 300 });
  * const result = await auth.authenticate(claims);
- * ctx.waitUntil(result.pending);
+ * if (result.pending) ctx.waitUntil(result.pending);
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { cache, store, cacheTtlSeconds, touchIntervalSeconds } = options;
   const now = options.now ?? Date.now;
   const log = options.log ?? warn;
-  const l1TtlMs = Math.min(cacheTtlSeconds, options.l1?.ttlSeconds ?? 2) * 1000;
-  const maxEntries = options.l1?.maxEntries ?? 10_000;
+  const l1TtlMs =
+    Math.min(cacheTtlSeconds, options.l1?.ttlSeconds ?? NUMBERS.L1_CACHE_TTL_SECONDS.default) * 1000;
+  const maxEntries = options.l1?.maxEntries ?? NUMBERS.L1_CACHE_MAX_ENTRIES.default;
   const l1 = l1TtlMs > 0 ? createL1<Known>({ ttlMs: l1TtlMs, maxEntries, now }) : undefined;
   /** Users whose touch this isolate has scheduled within the L1 TTL: its other requests send nothing. */
   const touched = l1TtlMs > 0 ? createL1<true>({ ttlMs: l1TtlMs, maxEntries, now }) : undefined;
-  const waitMs = options.coalesceWaitMs ?? 4_000;
-  const coalesce = createCoalescer<Loaded & { by: object }>({ waitMs });
+  const waitMs = options.coalesceWaitMs ?? COALESCE_WAIT_MS;
+  const coalesce = createCoalescer<(Loaded | LoadFailure) & { by: object }>({ waitMs, now });
   const touch = createToucher({ cache, store, intervalSeconds: touchIntervalSeconds, log });
   const loader = createSessionLoader({ cache, store, cacheTtlSeconds, log });
   /**
@@ -167,31 +169,25 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       // round trip, and nothing is cached under the sid (its owner is unaffected).
       if (store.isUserId?.(claims.sub) === false) {
         const error = new AuthError('invalid_token', 'session not found');
-        return { ok: false, error, served: 'miss', touch: 'none', durations: {}, pending: NOTHING_PENDING };
+        return { ok: false, error, served: 'miss', touch: 'none', durations: {} };
       }
       const at = now();
       const background: Promise<unknown>[] = [];
       const settle = () =>
-        background.length === 0 ? NOTHING_PENDING : Promise.allSettled(background).then(() => undefined);
+        background.length === 0 ? undefined : Promise.allSettled(background).then(() => undefined);
       let known = revokedHere(claims.sid) ?? l1?.get(claims.sid);
       let served: Served = 'l1';
       let durations: Durations = {};
       if (!known) {
         // Identifies this request's own load among shared results: plain data, no flag set from inside.
         const ticket = {};
-        let loaded: Loaded & { by: object };
-        try {
-          loaded = await coalesce(`${claims.sid}\n${claims.sub}`, async () => ({
-            ...(await loader.load(claims, at, background)),
-            by: ticket,
-          }));
-        } catch (err) {
-          // Only this request's own load fails here (a leader's failure sends waiters to load alone).
-          if (err instanceof StoreUnavailable) ({ served, durations } = err);
-          else served = 'miss';
-          const error =
-            err instanceof DependencyError ? err : new DependencyError('database', { cause: err });
-          return { ok: false, error, served, touch: 'none', durations, pending: settle() };
+        const loadOwn = async () => ({ ...(await loader.load(claims, at, background)), by: ticket });
+        let loaded = await coalesce(`${claims.sid}\n${claims.sub}`, loadOwn);
+        // Another request's failed load is not this one's answer: it loads alone.
+        if ('failed' in loaded && loaded.by !== ticket) loaded = await loadOwn();
+        if ('failed' in loaded) {
+          const { failed: error, served: failedAt, durations: spent } = loaded;
+          return { ok: false, error, served: failedAt, touch: 'none', durations: spent, pending: settle() };
         }
         const led = loaded.by === ticket;
         if (led) ({ served, durations } = loaded);

@@ -25,14 +25,10 @@ export interface Loaded {
 export const REVOKED_ENTRY_MIN_TTL_SECONDS = 60;
 
 /** The database failed during a load: a 503 that still says how far the load got. */
-export class StoreUnavailable extends DependencyError {
-  constructor(
-    readonly served: Served,
-    readonly durations: Durations,
-    cause: unknown,
-  ) {
-    super('database', { cause });
-  }
+export interface LoadFailure {
+  failed: DependencyError;
+  served: Served;
+  durations: Durations;
 }
 
 /**
@@ -73,7 +69,11 @@ export function createSessionLoader(options: {
     });
   }
 
-  async function load(claims: Claims, at: number, background: Promise<unknown>[]): Promise<Loaded> {
+  async function load(
+    claims: Claims,
+    at: number,
+    background: Promise<unknown>[],
+  ): Promise<Loaded | LoadFailure> {
     const durations: Durations = {};
     let read: CacheRead | undefined;
     const readStart = performance.now();
@@ -95,7 +95,7 @@ export function createSessionLoader(options: {
       stored = await store.load(claims.sid);
     } catch (err) {
       durations.db = performance.now() - dbStart;
-      throw new StoreUnavailable(served, durations, err);
+      return { failed: new DependencyError('database', { cause: err }), served, durations };
     }
     durations.db = performance.now() - dbStart;
     const entry = toEntry(stored, at);

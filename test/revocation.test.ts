@@ -91,10 +91,11 @@ describe('revocation in workerd', () => {
       const second = await stack.worker({ L1_CACHE_TTL_SECONDS: '0' });
       stack.upstash.resetStats();
       expect((await second.fetch('/auth/session', bearer(token))).status).toBe(200);
-      // Its background writes (the live entry, the touch marker) reach the primary …
+      // Its background writes (the live entry, the touch marker) reach the primary and wait for the
+      // replica (the stats count a command when it arrives, the replica records it once answered) …
       await eventually(
-        async () => stack.upstash.stats().commands.SET ?? 0,
-        (n) => n === 2,
+        async () => [stack.upstash.stats().commands.SET ?? 0, stack.upstash.replica.pending()],
+        ([sets, pending]) => sets === 2 && pending === 2,
       );
       // … and the replica only now.
       stack.upstash.replica.sync();

@@ -19,7 +19,12 @@ export type EdgeAuthErrorCode =
   | 'config_invalid'
   | 'internal_error';
 
-/** The credential is absent or not acceptable: 401 with `WWW-Authenticate`. */
+/**
+ * The credential is absent or not acceptable: 401 with `WWW-Authenticate`.
+ *
+ * @example
+ * throw new AuthError('invalid_token', 'session is not active'); // 401, error "invalid_token"
+ */
 export class AuthError extends Error {
   override readonly name = 'AuthError';
   constructor(
@@ -32,7 +37,12 @@ export class AuthError extends Error {
 
 export type Dependency = 'redis' | 'database' | 'keys' | 'origin';
 
-/** A dependency needed to decide is down or too slow: 503 with `Retry-After`. */
+/**
+ * A dependency needed to decide is down or too slow: 503 with `Retry-After`.
+ *
+ * @example
+ * throw new DependencyError('database', { cause: err }); // 503, error "dependency_unavailable"
+ */
 export class DependencyError extends Error {
   override readonly name = 'DependencyError';
   readonly code = 'dependency_unavailable';
@@ -44,7 +54,12 @@ export class DependencyError extends Error {
   }
 }
 
-/** The origin could not be reached or did not answer in time: 502. */
+/**
+ * The origin could not be reached or did not answer in time: 502.
+ *
+ * @example
+ * throw new OriginError({ cause: err }); // 502, error "bad_gateway"
+ */
 export class OriginError extends Error {
   override readonly name = 'OriginError';
   readonly code = 'bad_gateway';
@@ -57,6 +72,9 @@ export class OriginError extends Error {
  * A stored identity value cannot be forwarded whole (too long for a header,
  * or not well-formed Unicode). The request is refused rather than forwarded
  * with an identity that could look like someone else's.
+ *
+ * @example
+ * throw new IdentityError('X-Auth-Email'); // refused; the log line names the header, not the value
  */
 export class IdentityError extends Error {
   override readonly name = 'IdentityError';
@@ -69,6 +87,9 @@ export class IdentityError extends Error {
 /**
  * A state-changing request carried an ambient credential (a cookie) from a
  * page of another site: 403, so another site cannot log the user out.
+ *
+ * @example
+ * throw new CrossSiteError(); // 403, error "cross_site_request"
  */
 export class CrossSiteError extends Error {
   override readonly name = 'CrossSiteError';
@@ -81,13 +102,21 @@ export class CrossSiteError extends Error {
 /**
  * `ASSERTION_SIGNING_KEY` was well-formed but the runtime refused it (e.g.
  * its `d` does not belong to its `x`/`y`): found on first use, a 500.
+ *
+ * @example
+ * throw new AssertionKeyError('ASSERTION_SIGNING_KEY is not a valid P-256 key pair', { cause });
  */
 export class AssertionKeyError extends Error {
   override readonly name = 'AssertionKeyError';
   readonly code = 'assertion_key_invalid';
 }
 
-/** The Worker's bindings are invalid; lists every problem at once. */
+/**
+ * The Worker's bindings are invalid; lists every problem at once.
+ *
+ * @example
+ * if (err instanceof ConfigError) err.problems; // ['JWT_SECRET is required', …], never a value
+ */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   readonly code = 'config_invalid';

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { Miniflare } from 'miniflare';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { bearer, type Stack, startStack } from './support/stack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, bundledWorker, type Stack, startStack } from './support/stack';
 
 /**
  * Isolates are short-lived: with JWT_JWKS_URL the key set lives in the
@@ -32,10 +32,7 @@ describe('remote key set across fresh isolates', () => {
 
   async function isolate(jwksUrl: string) {
     const mf = new Miniflare({
-      modules: true,
-      scriptPath: inject('workerScript'),
-      modulesRoot: dirname(inject('workerScript')),
-      compatibilityDate: '2026-04-20',
+      ...bundledWorker(),
       bindings: stack.env({ JWT_SECRET: undefined, JWT_JWKS_URL: jwksUrl }),
       cachePersist: cacheDir,
     });

@@ -1,4 +1,5 @@
 import type { Env } from '../env';
+import { TEXTS } from './defaults';
 
 /** SQL types edge-auth can compare a user id with (and cast a token's `sub` to). */
 export type UserIdType = 'text' | 'integer' | 'bigint';
@@ -20,9 +21,9 @@ export interface UsersTableConfig {
 
 /** edge-auth's own schema (migrations/0001_init.sql). */
 export const DEFAULT_USERS_TABLE: Readonly<UsersTableConfig> = {
-  table: 'users',
-  idType: 'text',
-  touchColumn: 'last_login',
+  table: TEXTS.USERS_TABLE,
+  idType: TEXTS.USER_ID_TYPE,
+  touchColumn: TEXTS.TOUCH_COLUMN,
 };
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

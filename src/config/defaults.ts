@@ -25,5 +25,12 @@ export const TEXTS = {
   TOUCH_COLUMN: 'last_login',
 } as const;
 
+/**
+ * How long a request waits for a concurrent load of the same session (or a
+ * readiness probe) before doing it alone: one Redis and one database budget,
+ * the longest a load that is on time can take.
+ */
+export const COALESCE_WAIT_MS = NUMBERS.REDIS_TIMEOUT_MS.default + NUMBERS.DATABASE_TIMEOUT_MS.default;
+
 /** The Workers compatibility date of the Worker, its tests, benchmarks and examples. */
 export const COMPATIBILITY_DATE = '2026-04-20';

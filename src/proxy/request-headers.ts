@@ -1,3 +1,4 @@
+import { TEXTS } from '../config/defaults';
 import { hasBearer } from '../token/extract';
 import { cookiePairs } from '../util/cookies';
 
@@ -17,7 +18,7 @@ export interface HeaderPolicy {
 export const DEFAULT_HEADER_POLICY: HeaderPolicy = {
   headersWithUnderscores: [],
   forwardCredentials: false,
-  cookieName: 'session',
+  cookieName: TEXTS.SESSION_COOKIE,
 };
 
 /**

@@ -1,3 +1,4 @@
+import { TEXTS } from '../config/defaults';
 import { decodeEntry, encodeEntry } from './entry';
 import { cacheKeys } from './keys';
 import type { SessionCache } from './types';
@@ -27,7 +28,7 @@ export interface MemorySessionCacheOptions {
  * const cache = createMemorySessionCache({ now: () => t });
  */
 export function createMemorySessionCache(options: MemorySessionCacheOptions = {}): SessionCache {
-  const keys = cacheKeys(options.prefix ?? 'edge-auth:');
+  const keys = cacheKeys(options.prefix ?? TEXTS.REDIS_KEY_PREFIX);
   const now = options.now ?? Date.now;
   const space = options.keys ?? new Map<string, MemoryKey>();
 

@@ -1,5 +1,5 @@
 import type { NeonQueryFunction } from '@neondatabase/serverless';
-import type { UsersTableConfig } from '../config/database';
+import { DEFAULT_USERS_TABLE, type UsersTableConfig } from '../config/database';
 import { isUserIdOf, sessionSql } from './sql';
 import type { SessionStore, StoredSession } from './types';
 
@@ -52,7 +52,7 @@ export function createNeonSessionStore(options: NeonSessionStoreOptions): NeonSe
   const statements = sessionSql(options.users);
   // A user id that is not of the column's type names no user: answered here
   // without a statement, never sent to fail a cast (which would read as an outage).
-  const isUserId = (id: string) => isUserIdOf(options.users?.idType ?? 'text', id);
+  const isUserId = (id: string) => isUserIdOf(options.users?.idType ?? DEFAULT_USERS_TABLE.idType, id);
   const opts = () => ({ fetchOptions: { signal: AbortSignal.timeout(timeoutMs) } });
 
   return {

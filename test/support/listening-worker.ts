@@ -1,8 +1,6 @@
-import { dirname } from 'node:path';
 import { Miniflare } from 'miniflare';
-import { inject } from 'vitest';
 import type { Env } from '../../src/env';
-import type { Stack } from './stack';
+import { bundledWorker, type Stack } from './stack';
 
 /**
  * The bundled Worker on a real TCP port of 127.0.0.1, for clients that are not in this
@@ -16,11 +14,7 @@ import type { Stack } from './stack';
  */
 export async function startListeningWorker(stack: Stack, overrides: Partial<Env> = {}) {
   const mf = new Miniflare({
-    modules: true,
-    scriptPath: inject('workerScript'),
-    // The bundle lives in a temp dir; module paths are resolved from there.
-    modulesRoot: dirname(inject('workerScript')),
-    compatibilityDate: '2026-04-20',
+    ...bundledWorker(),
     bindings: stack.env(overrides),
     host: '127.0.0.1',
     port: 0,

@@ -5,10 +5,29 @@ import { Miniflare } from 'miniflare';
 import { inject } from 'vitest';
 import { type EchoOrigin, startLocalStack } from '../../dev/stack';
 import { mintToken } from '../../dev/tokens';
+import { COMPATIBILITY_DATE, NUMBERS } from '../../src/config/defaults';
 import type { Env } from '../../src/env';
 
 export const TEST_SECRET = 'workerd-suite-secret-workerd-suite-secret';
 const REDIS_TOKEN = 'workerd-suite-redis-token';
+
+/**
+ * Miniflare options that run the bundled Worker (built by the global setup)
+ * on the Worker's own compatibility date; add bindings and options of yours.
+ *
+ * @example
+ * const mf = new Miniflare({ ...bundledWorker(), bindings: stack.env() });
+ */
+export function bundledWorker() {
+  const scriptPath = inject('workerScript');
+  // The bundle lives in a temp dir; module paths are resolved from there.
+  return {
+    modules: true,
+    scriptPath,
+    modulesRoot: dirname(scriptPath),
+    compatibilityDate: COMPATIBILITY_DATE,
+  } as const;
+}
 
 /**
  * One isolated run of the real stack for a test file (dev/stack.ts): its own
@@ -65,11 +84,7 @@ export async function startStack() {
     ) {
       const mf = new Miniflare({
         ...options,
-        modules: true,
-        scriptPath: inject('workerScript'),
-        // The bundle lives in a temp dir; module paths are resolved from there.
-        modulesRoot: dirname(inject('workerScript')),
-        compatibilityDate: '2026-04-20',
+        ...bundledWorker(),
         bindings: stack.env(overrides),
       });
       await mf.ready;
@@ -108,9 +123,12 @@ export async function startStack() {
      * The touch interval has passed for `userId`, without waiting for it: the
      * marker is deleted (as Redis would expire it) and last_login is backdated
      * past the interval, in replica mode so the write log's trigger does not
-     * count the backdating as a touch.
+     * count the backdating as a touch. The interval defaults to the Worker's.
      */
-    async intervalPasses(userId: string, intervalSeconds: number): Promise<void> {
+    async intervalPasses(
+      userId: string,
+      intervalSeconds: number = NUMBERS.TOUCH_INTERVAL_SECONDS.default,
+    ): Promise<void> {
       await redis.del(`${prefix}touch:${userId}`);
       const client = await pool.connect();
       try {

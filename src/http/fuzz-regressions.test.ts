@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { buildJwt, FAR_FUTURE, type FuzzRequest, memoryHarness } from '../../test/support/fuzz-arbitraries';
+import { buildJwt, FAR_FUTURE, type FuzzRequest, memoryHarness } from '../../test/support/fuzz';
 
 /**
  * Every case the fuzzers (src/http/fuzz.test.ts, test/fuzz.test.ts) found and
@@ -97,6 +97,26 @@ describe('fuzz regressions', () => {
       outage: 'none',
     });
     expect(ex.origin[0]?.headers).toContainEqual(['x-forwarded-for', '\u0080']);
+  });
+
+  // `/auth/session/..` is the URL `/auth/`: edge-auth's namespace, so proxied (authenticated) and, like
+  // every answer there, `no-store` rather than the `private` of other authenticated answers.
+  it('GET /auth/session/.. with a Bearer token: forwarded with identity, answered no-store', async () => {
+    const ex = await replay({
+      method: 'GET',
+      path: '/auth/session/..',
+      headers: [
+        [
+          'Authorization',
+          'Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhbGljZSIsInNpZCI6InMtYWxpY2UtMCIsImlhdCI6MTAwMDAwMDAwMCwiZXhwIjo0MTAyNDQ0ODAwfQ.uwr2QgqHdSgwO8xmV_1Ek50RgCg0JKNNFQUu0MI-FpU',
+        ],
+      ],
+      body: null,
+      outage: 'none',
+      answer: [['Cache-Control', 'public, max-age=600']],
+    });
+    expect(ex.origin.map((r) => r.path)).toEqual(['/auth/']);
+    expect(new Headers(ex.response.headers).get('cache-control')).toBe('no-store');
   });
 
   // Over workerd's 128 KiB header limit it answers 431 and closes while a body is still being

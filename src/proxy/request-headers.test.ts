@@ -57,6 +57,13 @@ describe('stripClientHeaders', () => {
     expect(kept).toEqual({ x_custom_trace: 't' });
   });
 
+  it('never lets a path rewrite or an unauthenticated method override through in its _ spelling, even when allowed', () => {
+    const allowed = { headersWithUnderscores: ['x_original_url', 'x_http_method_override', 'x_trace'] };
+    const sent = { X_Original_URL: '/admin', X_HTTP_Method_Override: 'DELETE', X_Trace: 't' };
+    expect(strip(sent, 'public', allowed)).toEqual({ x_trace: 't' });
+    expect(strip(sent, 'authenticated', allowed)).toEqual({ x_http_method_override: 'DELETE', x_trace: 't' });
+  });
+
   it('drops method overrides on public paths and preflights only', () => {
     const overrides = {
       'X-HTTP-Method-Override': 'DELETE',

@@ -62,11 +62,13 @@ export function stripClientHeaders(headers: Headers, admission: Admission, polic
   const names: string[] = [];
   headers.forEach((_, name) => {
     const lower = name.toLowerCase();
+    // As WSGI reads it: `X_Original_URL` is the same variable as `X-Original-URL`, allowed or not.
+    const cgi = lower.replaceAll('_', '-');
     if (
       isReservedHeader(lower) ||
       (lower.includes('_') && !policy.headersWithUnderscores.includes(lower)) ||
-      PATH_REWRITES.includes(lower) ||
-      (unauthenticated && METHOD_OVERRIDES.includes(lower))
+      PATH_REWRITES.includes(cgi) ||
+      (unauthenticated && METHOD_OVERRIDES.includes(cgi))
     ) {
       names.push(name);
     }

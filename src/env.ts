@@ -50,6 +50,39 @@ export interface Env {
    */
   TOUCH_COLUMN?: string;
 
+  // Django sessions
+  /**
+   * `jwt`: edge-auth's session JWT; `django`: Django's own session cookie, verified as Django
+   * does ([Django sessions at the edge](../docs/django.md)); the `JWT_*` key sources are then unused
+   */
+  SESSION_MODE?: string;
+  /** Django's `SESSION_ENGINE`: `db` (also for `cached_db`) or `signed_cookies` */
+  DJANGO_SESSION_ENGINE?: string;
+  /** Django's `SESSION_COOKIE_NAME` */
+  DJANGO_SESSION_COOKIE?: string;
+  /** Django's `SESSION_COOKIE_AGE`: a signed cookie's `max_age` */
+  DJANGO_SESSION_COOKIE_AGE?: string;
+  /** Django's `AUTHENTICATION_BACKENDS` (comma list of dotted paths) */
+  DJANGO_AUTHENTICATION_BACKENDS?: string;
+  /** the sessions table of the `db` engine */
+  DJANGO_SESSION_TABLE?: string;
+  /**
+   * keys derived from `SECRET_KEY` (and each fallback) for `db` session data, as `edge-auth
+   * django-keys` prints them (secret); never `SECRET_KEY` itself
+   * @defaultValue required for `db`
+   */
+  DJANGO_SESSION_KEYS?: string;
+  /** the same for `signed_cookies` cookies (secret) @defaultValue required for `signed_cookies` */
+  DJANGO_SIGNED_COOKIE_KEYS?: string;
+  /** keys that check `_auth_user_hash` against `auth_user.password` (secret) @defaultValue required with `django` */
+  DJANGO_AUTH_HASH_KEYS?: string;
+  /**
+   * at least 32 random bytes (base64url, secret): the key of the non-reversible session ids in
+   * Redis keys, `X-Auth-Session-Id` and logs
+   * @defaultValue required with `django`
+   */
+  DJANGO_SESSION_ID_KEY?: string;
+
   // Tokens
   /**
    * HMAC secret, at least 32/48/64 bytes for HS256/384/512 (RFC 7518 §3.2). Exactly one of the

@@ -134,7 +134,7 @@ describe('parseConfig', () => {
           JWT_JWKS_URL: `http://${host}/jwks`,
         }),
       );
-      expect(config.token.keys.kind).toBe('remote');
+      expect(config.token.keys?.kind).toBe('remote');
     }
     expect(problemsOf(baseEnv({ UPSTASH_REDIS_REST_URL: 'http://127.0.0.1.evil.com' }))).toHaveLength(1);
   });

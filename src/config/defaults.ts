@@ -13,6 +13,7 @@ export const NUMBERS = {
   DATABASE_TIMEOUT_MS: { default: 3000, min: 50, max: 60_000 },
   CLOCK_TOLERANCE_SECONDS: { default: 5, min: 0, max: 300 },
   ASSERTION_TTL_SECONDS: { default: 30, min: 5, max: 300 },
+  DJANGO_SESSION_COOKIE_AGE: { default: 1_209_600, min: 1, max: 10 * 365 * 24 * 3600 },
 } as const satisfies Record<string, { default: number; min: number; max: number }>;
 
 export const TEXTS = {
@@ -23,6 +24,11 @@ export const TEXTS = {
   USERS_TABLE: 'users',
   USER_ID_TYPE: 'text',
   TOUCH_COLUMN: 'last_login',
+  SESSION_MODE: 'jwt',
+  DJANGO_SESSION_ENGINE: 'db',
+  DJANGO_SESSION_COOKIE: 'sessionid',
+  DJANGO_SESSION_TABLE: 'django_session',
+  DJANGO_AUTHENTICATION_BACKENDS: 'django.contrib.auth.backends.ModelBackend',
 } as const;
 
 /**

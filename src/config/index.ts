@@ -3,6 +3,7 @@ import { ConfigError } from '../errors';
 import { type AssertionKey, parseAssertionKey } from './assertion';
 import { parseUsersTable, type UsersTableConfig } from './database';
 import { NUMBERS, TEXTS } from './defaults';
+import { type DjangoConfig, parseDjango } from './django';
 import { isExampleSecret } from './example-secrets';
 import { checkSecretStrength, type KeySource, parseAlgorithms, parseKeySource } from './keys';
 import { type OriginConfig, parseOrigin } from './origin';
@@ -21,7 +22,8 @@ export interface Config {
     users: UsersTableConfig;
   };
   token: {
-    keys: KeySource;
+    /** The JWT's keys; `undefined` in Django session mode. */
+    keys: KeySource | undefined;
     /** `undefined` means "the keys' own algorithms" (JWKS sources only). */
     algorithms: string[];
     issuer: string | undefined;
@@ -38,6 +40,8 @@ export interface Config {
   origin: OriginConfig;
   /** Signed identity assertions for the origin; `undefined` when not configured. */
   assertion: AssertionKey | undefined;
+  /** Django session mode (`SESSION_MODE=django`); `undefined` for edge-auth's JWT. */
+  django: DjangoConfig | undefined;
 }
 
 export const SESSION_CACHE_TTL_MAX_SECONDS = NUMBERS.SESSION_CACHE_TTL_SECONDS.max;
@@ -55,9 +59,10 @@ const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  */
 export function parseConfig(env: Env, options: { adapters?: boolean } = {}): Config {
   const r = createReader(env);
+  const django = parseDjango(r);
   const redis = parseRedis(r, options.adapters === true);
-  const database = parseDatabase(r, options.adapters === true);
-  const token = parseToken(r);
+  const database = parseDatabase(r, options.adapters === true, django !== undefined);
+  const token = parseToken(r, django === undefined);
   const session = {
     cacheTtlSeconds: r.number('SESSION_CACHE_TTL_SECONDS'),
     touchIntervalSeconds: r.number('TOUCH_INTERVAL_SECONDS'),
@@ -66,7 +71,7 @@ export function parseConfig(env: Env, options: { adapters?: boolean } = {}): Con
   const origin = parseOrigin(r);
   const assertion = parseAssertionKey(r, origin.url, token.keys);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
-  return { redis, database, token, session, origin, assertion };
+  return { redis, database, token, session, origin, assertion, django };
 }
 
 function parseRedis(r: Reader, optional: boolean): Config['redis'] {
@@ -94,7 +99,13 @@ function parseRedis(r: Reader, optional: boolean): Config['redis'] {
  */
 const NEON_HOST = /\.neon\.(tech|build)$/i;
 
-function parseDatabase(r: Reader, optional: boolean): Config['database'] {
+/** Django's `auth_user`: the users table's defaults in Django session mode. */
+const DJANGO_USERS: Partial<Record<keyof Env, string>> = {
+  USERS_TABLE: 'auth_user',
+  USER_ID_TYPE: 'integer',
+};
+
+function parseDatabase(r: Reader, optional: boolean, django: boolean): Config['database'] {
   const url = optional ? (r.read('DATABASE_URL') ?? '') : r.required('DATABASE_URL');
   const parsed = r.url('DATABASE_URL', url, ['postgres:', 'postgresql:']);
   if (parsed && (!parsed.hostname || parsed.pathname.length <= 1)) {
@@ -113,12 +124,12 @@ function parseDatabase(r: Reader, optional: boolean): Config['database'] {
     url,
     fetchEndpoint,
     timeoutMs: r.number('DATABASE_TIMEOUT_MS'),
-    users: parseUsersTable(r.read, r.problems),
+    users: parseUsersTable((name) => r.read(name) ?? (django ? DJANGO_USERS[name] : undefined), r.problems),
   };
 }
 
-function parseToken(r: Reader): Config['token'] {
-  const keys = parseKeySource(r);
+function parseToken(r: Reader, jwt: boolean): Config['token'] {
+  const keys = jwt ? parseKeySource(r) : undefined;
   const algorithms = parseAlgorithms(r.read('JWT_ALGORITHMS'), keys, r.problems);
   checkSecretStrength(keys, algorithms, r.problems);
   if (keys?.kind === 'secret' && isExampleSecret(keys.secret)) {
@@ -128,7 +139,7 @@ function parseToken(r: Reader): Config['token'] {
   const cookieName = r.read('SESSION_COOKIE') ?? TEXTS.SESSION_COOKIE;
   if (!COOKIE_NAME.test(cookieName)) r.problems.push('SESSION_COOKIE must be a valid cookie name');
   return {
-    keys: keys ?? { kind: 'secret', secret: '' },
+    keys,
     algorithms,
     issuer: r.read('JWT_ISSUER'),
     audience: audience.length > 0 ? audience : undefined,

@@ -6,15 +6,20 @@ import { secureUrl } from '../config/urls';
 import { ConfigError } from '../errors';
 import { type Authenticator, createAuthenticator } from '../session/authenticator';
 import type { SessionCache, SessionStore } from '../session/types';
+import { type CredentialReader, jwtCredential } from '../token/credential';
 import { createTokenVerifier, type TokenSettings, type TokenVerifier } from '../token/verifier';
 import { warn } from '../util/log';
 import type { EdgeAuthOptions, Resolvable, TokenKeys } from './options';
 
-/** What a request needs, built once per isolate (and per distinct store, cache and keys). */
+/** What a request needs, built once per isolate (and per distinct store, cache and credential). */
 export interface Core {
-  verifier: TokenVerifier;
+  /** The request's credential reader: edge-auth's JWT (read from `cookie` or a Bearer header) or the one given. */
+  credential(cookie: string): CredentialReader;
   authenticator: Authenticator;
 }
+
+/** Where credentials come from: the JWT's keys, or a reader of another credential. */
+type Source = { keys: TokenKeys } | { credential: CredentialReader };
 
 /** The options that are plain values, validated once. */
 interface Settings {
@@ -62,21 +67,44 @@ function memo<K, V>(
  */
 function coreResolver(options: EdgeAuthOptions<HonoEnv>): (c: Context) => Core {
   const settings = validateSettings(options);
-  const { keys, cache, store } = options;
-  if (typeof keys !== 'function' && typeof cache !== 'function' && typeof store !== 'function') {
-    const core = buildCore({ keys, cache, store }, settings);
+  const { keys, credential, cache, store } = options;
+  if ((keys === undefined) === (credential === undefined)) {
+    throw new ConfigError(["give edgeAuth() either keys (edge-auth's JWT) or a credential reader, not both"]);
+  }
+  const source = (c: Context): Source =>
+    keys === undefined
+      ? { credential: resolve(credential as CredentialReader, c) }
+      : { keys: resolve(keys, c) };
+  if (
+    typeof keys !== 'function' &&
+    typeof credential !== 'function' &&
+    typeof cache !== 'function' &&
+    typeof store !== 'function'
+  ) {
+    const core = buildCore({ source: source({} as Context), cache, store }, settings);
     return () => core;
   }
   const cores = new WeakMap<SessionStore, WeakMap<SessionCache, Map<string, Core>>>();
   // Equal keys in a new object (`(c) => ({ secret: c.env.JWT_SECRET })`) still share one core.
-  const ids = new WeakMap<TokenKeys, string>();
+  const ids = new WeakMap<object, string>();
   return (c) => {
-    const parts = { keys: resolve(keys, c), cache: resolve(cache, c), store: resolve(store, c) };
+    const parts = { source: source(c), cache: resolve(cache, c), store: resolve(store, c) };
     const perStore = memo(cores, parts.store, () => new WeakMap<SessionCache, Map<string, Core>>());
     const perCache = memo(perStore, parts.cache, () => new Map<string, Core>());
-    const id = memo(ids, parts.keys, () => keysId(parts.keys));
+    const given = 'keys' in parts.source ? parts.source.keys : parts.source.credential;
+    const id = memo(ids, given, () => sourceId(parts.source));
     return memo(perCache, id, () => buildCore(parts, settings));
   };
+}
+
+let readers = 0;
+function sourceId(source: Source): string {
+  // A reader object is its own identity (the WeakMap above holds its id).
+  if ('credential' in source) return `reader:${++readers}`;
+  const { keys } = source;
+  if ('secret' in keys) return `secret:${keys.secret}`;
+  if ('jwksUrl' in keys) return `url:${String(keys.jwksUrl)}`;
+  return `jwks:${JSON.stringify(keys.jwks)}`;
 }
 
 /** A value, or what its function answers for this request. */
@@ -84,40 +112,45 @@ export function resolve<T>(value: Resolvable<T, HonoEnv>, c: Context): T {
   return typeof value === 'function' ? (value as (c: Context) => T)(c) : value;
 }
 
-function keysId(keys: TokenKeys): string {
-  if ('secret' in keys) return `secret:${keys.secret}`;
-  if ('jwksUrl' in keys) return `url:${String(keys.jwksUrl)}`;
-  return `jwks:${JSON.stringify(keys.jwks)}`;
-}
-
 function buildCore(
-  parts: { keys: TokenKeys; cache: SessionCache; store: SessionStore },
+  parts: { source: Source; cache: SessionCache; store: SessionStore },
   settings: Settings,
 ): Core {
+  const authenticator = createAuthenticator({
+    cache: parts.cache,
+    store: parts.store,
+    cacheTtlSeconds: settings.session.cacheTtlSeconds,
+    touchIntervalSeconds: settings.session.touchIntervalSeconds,
+    l1: settings.session.l1,
+    coalesceWaitMs: settings.coalesceWaitMs,
+    log: settings.log,
+    ...(settings.now ? { now: settings.now } : {}),
+  });
+  if ('credential' in parts.source) {
+    const reader = parts.source.credential;
+    return { credential: () => reader, authenticator };
+  }
+  const verifier = buildVerifier(parts.source.keys, settings);
+  const readers = new Map<string, CredentialReader>();
+  return {
+    credential: (cookie) => memo(readers, cookie, () => jwtCredential(verifier, cookie)),
+    authenticator,
+  };
+}
+
+function buildVerifier(keys: TokenKeys, settings: Settings): TokenVerifier {
   const problems: string[] = [];
-  const source = keySource(parts.keys, problems);
+  const source = keySource(keys, problems);
   const algorithms = parseAlgorithms(settings.token.algorithms?.join(','), source, problems);
   checkSecretStrength(source, algorithms, problems, 'keys.secret');
   if (problems.length > 0 || !source) throw new ConfigError(problems);
   const { session, log, now } = settings;
   const l1Seconds = Math.min(session.l1.ttlSeconds, session.cacheTtlSeconds);
-  return {
-    // Verified tokens are remembered as long as sessions are in the L1: one signature check per burst.
-    verifier: createTokenVerifier(
-      { ...settings.token, keys: source, algorithms },
-      { rememberMs: l1Seconds * 1000, log, ...(now ? { now } : {}) },
-    ),
-    authenticator: createAuthenticator({
-      cache: parts.cache,
-      store: parts.store,
-      cacheTtlSeconds: session.cacheTtlSeconds,
-      touchIntervalSeconds: session.touchIntervalSeconds,
-      l1: session.l1,
-      coalesceWaitMs: settings.coalesceWaitMs,
-      log,
-      ...(now ? { now } : {}),
-    }),
-  };
+  // Verified tokens are remembered as long as sessions are in the L1: one signature check per burst.
+  return createTokenVerifier(
+    { ...settings.token, keys: source, algorithms },
+    { rememberMs: l1Seconds * 1000, log, ...(now ? { now } : {}) },
+  );
 }
 
 function keySource(keys: TokenKeys, problems: string[]): KeySource | undefined {

@@ -4,8 +4,8 @@ import { TEXTS } from '../config/defaults';
 import { AuthError } from '../errors';
 import { errorResponse } from '../http/errors';
 import type { Served, TouchDecision } from '../session/authenticator';
-import type { AuthSession } from '../session/types';
-import { extractToken } from '../token/extract';
+import type { AuthSession, Credential } from '../session/types';
+import type { CredentialReader } from '../token/credential';
 import type { Claims } from '../token/verifier';
 import { type Core, coreOf, resolve } from './core';
 import type { EdgeAuthOptions } from './options';
@@ -56,10 +56,11 @@ export function edgeAuth<E extends HonoEnv = HonoEnv>(
     const trace: EdgeAuthTrace = { durations: {} };
     c.set('edgeAuthTrace', trace);
     let result: Awaited<ReturnType<Core['authenticator']['authenticate']>>;
-    let claims: Claims;
+    let claims: Credential;
     try {
       const core = (fixed ?? coreOf(opts))(c);
-      claims = await verifyRequestToken(c, core, resolve(opts.cookie ?? TEXTS.SESSION_COOKIE, c), trace);
+      const credential = core.credential(resolve(opts.cookie ?? TEXTS.SESSION_COOKIE, c));
+      claims = await verifyRequestToken(c, credential, trace);
       result = await core.authenticator.authenticate(claims);
     } catch (err) {
       throw refusal(err, timing ? trace : undefined);
@@ -71,24 +72,27 @@ export function edgeAuth<E extends HonoEnv = HonoEnv>(
     trace.served = result.served;
     trace.touch = result.touch;
     if (!result.ok) throw refusal(result.error, timing ? trace : undefined);
-    c.set('edgeAuth', { session: result.session, claims });
+    // The claims as a host app reads them: never the credential itself (a Django session key is a bearer secret).
+    c.set('edgeAuth', {
+      session: result.session,
+      claims: { sub: result.session.user.id, sid: claims.sid, exp: claims.exp },
+    });
     await next();
     if (timing) withMutableHeaders(c, (headers) => appendTiming(headers, trace));
   };
 }
 
-/** The request's token, verified: the one place a credential is read and checked. */
+/** The request's credential, verified: the one place a credential is read and checked. */
 export async function verifyRequestToken(
   c: Context,
-  core: Core,
-  cookie: string,
+  credential: CredentialReader,
   trace?: EdgeAuthTrace,
-): Promise<Claims> {
-  const token = extractToken(c.req.raw.headers, cookie);
+): Promise<Credential> {
+  const token = credential.extract(c.req.raw.headers);
   if (token === undefined) throw new AuthError('missing_token', 'no session token was sent');
   const start = performance.now();
   try {
-    return await core.verifier.verify(token);
+    return await credential.verify(token);
   } finally {
     if (trace) trace.durations.token = performance.now() - start;
   }

@@ -1,6 +1,7 @@
 import type { Context, Env as HonoEnv } from 'hono';
 import type { JSONWebKeySet } from 'jose';
 import type { SessionCache, SessionStore } from '../session/types';
+import type { CredentialReader } from '../token/credential';
 
 /** A value, or a function of the request's context that returns it (as Hono's `jwk()` takes). */
 export type Resolvable<T, E extends HonoEnv = HonoEnv> = T | ((c: Context<E>) => T);
@@ -19,13 +20,18 @@ export type TokenKeys =
  * when the middleware is built.
  */
 export interface EdgeAuthOptions<E extends HonoEnv = HonoEnv> {
-  /** The session tokens' keys. */
-  keys: Resolvable<TokenKeys, E>;
+  /** The session tokens' keys (edge-auth's JWT). Give `keys` or `credential`, not both. */
+  keys?: Resolvable<TokenKeys, E>;
+  /**
+   * Another credential than edge-auth's JWT, e.g. Django's own session
+   * (`djangoSessions()` from `edge-auth/django`, with its `store`).
+   */
+  credential?: Resolvable<CredentialReader, E>;
   /** The shared session cache, e.g. `createUpstashSessionCache({ redis, prefix })` from `edge-auth/upstash`. */
   cache: Resolvable<SessionCache, E>;
   /** The source of truth, e.g. `createNeonSessionStore({ sql, timeoutMs })` from `edge-auth/neon`. */
   store: Resolvable<SessionStore, E>;
-  /** Cookie that carries the token when no `Authorization: Bearer` is sent. Default `session`. */
+  /** Cookie that carries the JWT when no `Authorization: Bearer` is sent. Default `session`. */
   cookie?: Resolvable<string, E>;
   token?: {
     /** Allowed `alg`s. Default: `HS256` for a secret, the keys' own asymmetric algorithms for key sets. */

@@ -1,13 +1,12 @@
 import { COALESCE_WAIT_MS, NUMBERS } from '../config/defaults';
 import { AuthError, DependencyError, describeCause } from '../errors';
-import type { Claims } from '../token/verifier';
 import { createCoalescer } from '../util/coalesce';
 import { createL1 } from '../util/l1';
 import { warn } from '../util/log';
 import { createSessionLoader, type Durations, type Loaded, type LoadFailure, type Served } from './load';
 import { createReadinessProber, type Readiness } from './readiness';
 import { createToucher } from './touch';
-import type { AuthSession, CacheEntry, SessionCache, SessionStore, StoredSession } from './types';
+import type { AuthSession, CacheEntry, Credential, SessionCache, SessionStore, StoredSession } from './types';
 import { judge, toEntry } from './verdict';
 
 export { REVOKED_ENTRY_MIN_TTL_SECONDS } from './load';
@@ -49,9 +48,9 @@ export type AuthResult =
 
 export interface Authenticator {
   /** Never throws: failures are results, so their background work is not lost. */
-  authenticate(claims: Claims): Promise<AuthResult>;
+  authenticate(claims: Credential): Promise<AuthResult>;
   /** Revokes the token's session; throws `AuthError` when it is not a live session. */
-  logout(claims: Claims): Promise<void>;
+  logout(claims: Credential): Promise<void>;
   /** Whether both dependencies answer within their budgets, from a result at most a few seconds old. */
   readiness(): Promise<Readiness>;
 }
@@ -65,7 +64,7 @@ export const REVOCATION_RECORD_MAX_ENTRIES = 10_000;
 /** A session as this isolate knows it: the entry and the marker's state when it was read. */
 interface Known {
   readonly entry: CacheEntry;
-  readonly touchMarked: boolean;
+  readonly touchMarked: boolean | undefined;
 }
 
 const REVOKED: Known = Object.freeze({
@@ -126,7 +125,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
    * 'unread' when the shared cache was not read (off or down).
    */
   async function lookBeforeRevoking(
-    claims: Claims,
+    claims: Credential,
     at: number,
   ): Promise<'dead' | 'live' | 'miss' | 'unread'> {
     const local = revokedHere(claims.sid) ?? l1?.get(claims.sid);
@@ -147,10 +146,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
    * is cached like any load's, so the next logout with this token costs no
    * statement. Not a blind dead entry: the sid may be another user's live session.
    */
-  async function rememberWhyNotRevoked(sid: string, at: number): Promise<void> {
+  async function rememberWhyNotRevoked(claims: Credential, at: number): Promise<void> {
+    const { sid } = claims;
     let stored: StoredSession | null;
     try {
-      stored = await store.load(sid);
+      stored = await store.load(claims.key ?? sid);
     } catch (err) {
       log(`edge-auth: could not read why a logout revoked nothing: ${describeCause(err)}`);
       return;
@@ -167,7 +167,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     async authenticate(claims) {
       // A sub that cannot be a user id names no session: refused before any
       // round trip, and nothing is cached under the sid (its owner is unaffected).
-      if (store.isUserId?.(claims.sub) === false) {
+      if (claims.sub !== undefined && store.isUserId?.(claims.sub) === false) {
         const error = new AuthError('invalid_token', 'session not found');
         return { ok: false, error, served: 'miss', touch: 'none', durations: {} };
       }
@@ -191,7 +191,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         }
         const led = loaded.by === ticket;
         if (led) ({ served, durations } = loaded);
-        const owned = 'live' in loaded.entry && loaded.entry.live.user.id === claims.sub;
+        const owned =
+          'live' in loaded.entry && (claims.sub === undefined || loaded.entry.live.user.id === claims.sub);
         // A logout answered in this isolate while the load was in flight wins: the load may predate it.
         known = revokedHere(claims.sid) ?? { entry: loaded.entry, touchMarked: owned && loaded.touchMarked };
         if (led && known.entry === loaded.entry)
@@ -203,11 +204,18 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         return { ok: false, error: verdict, served, touch: 'none', durations, pending: settle() };
       }
       let decision: TouchDecision = 'marked';
-      if (!known.touchMarked && !touched?.get(claims.sub)) {
+      const userId = verdict.user.id;
+      if (known.touchMarked !== true && !touched?.get(userId)) {
         // Recorded before the claim lands, so this isolate's other requests send nothing.
-        touched?.set(claims.sub, true);
+        touched?.set(userId, true);
         decision = served === 'degraded' ? 'write' : 'claim';
-        background.push(decision === 'write' ? touch.withoutMarker(claims.sub) : touch(claims.sub));
+        background.push(
+          decision === 'write'
+            ? touch.withoutMarker(userId)
+            : known.touchMarked === undefined
+              ? touch.ifFree(claims.sid, userId)
+              : touch(userId),
+        );
       }
       return { ok: true, session: verdict, served, touch: decision, durations, pending: settle() };
     },
@@ -216,18 +224,18 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 
     async logout(claims) {
       // As in authenticate: no round trip for a sub that names no user.
-      if (store.isUserId?.(claims.sub) === false) throw notActive();
+      if (claims.sub !== undefined && store.isUserId?.(claims.sub) === false) throw notActive();
       const at = now();
       const looked = await lookBeforeRevoking(claims, at);
       if (looked === 'dead') throw notActive();
       let revoked: boolean;
       try {
-        revoked = await store.revoke(claims.sid, claims.sub);
+        revoked = await store.revoke(claims.key ?? claims.sid, claims.sub);
       } catch (err) {
         throw new DependencyError('database', { cause: err });
       }
       if (!revoked) {
-        if (looked !== 'unread') await rememberWhyNotRevoked(claims.sid, at);
+        if (looked !== 'unread') await rememberWhyNotRevoked(claims, at);
         throw notActive();
       }
       revocations.set(claims.sid, at);

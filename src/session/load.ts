@@ -1,6 +1,5 @@
 import { DependencyError, describeCause } from '../errors';
-import type { Claims } from '../token/verifier';
-import type { CacheEntry, CacheRead, SessionCache, SessionStore, StoredSession } from './types';
+import type { CacheEntry, CacheRead, Credential, SessionCache, SessionStore, StoredSession } from './types';
 import { toEntry } from './verdict';
 
 /** Where the session came from: this isolate, the shared cache, or the database. */
@@ -15,8 +14,8 @@ export interface Durations {
 /** One load of a session: plain data, so concurrent requests of an isolate may share it. */
 export interface Loaded {
   entry: CacheEntry;
-  /** Whether the user's touch marker was set when the shared cache was read. */
-  touchMarked: boolean;
+  /** Whether the user's touch marker was set when the shared cache was read (`undefined`: the user was not known then). */
+  touchMarked: boolean | undefined;
   served: Served;
   durations: Durations;
 }
@@ -70,7 +69,7 @@ export function createSessionLoader(options: {
   }
 
   async function load(
-    claims: Claims,
+    claims: Credential,
     at: number,
     background: Promise<unknown>[],
   ): Promise<Loaded | LoadFailure> {
@@ -84,7 +83,8 @@ export function createSessionLoader(options: {
       log(`edge-auth: session cache unavailable, reading the database: ${describeCause(err)}`);
     }
     durations.cache = performance.now() - readStart;
-    const touchMarked = read?.touchMarked ?? false;
+    // The cache down: no marker to go by, the touch writes without one (the UPDATE's WHERE still guards).
+    const touchMarked = read ? read.touchMarked : false;
     if (read?.entry && cacheTtlSeconds > 0)
       return { entry: read.entry, touchMarked, served: 'hit', durations };
 
@@ -92,7 +92,7 @@ export function createSessionLoader(options: {
     let stored: StoredSession | null;
     const dbStart = performance.now();
     try {
-      stored = await store.load(claims.sid);
+      stored = await store.load(claims.key ?? claims.sid);
     } catch (err) {
       durations.db = performance.now() - dbStart;
       return { failed: new DependencyError('database', { cause: err }), served, durations };

@@ -46,7 +46,8 @@ export function createMemorySessionCache(options: MemorySessionCacheOptions = {}
   return {
     async read(sid, userId) {
       const raw = get(keys.session(sid));
-      return { entry: raw === null ? null : decodeEntry(raw), touchMarked: get(keys.touch(userId)) !== null };
+      const touchMarked = userId === undefined ? undefined : get(keys.touch(userId)) !== null;
+      return { entry: raw === null ? null : decodeEntry(raw), touchMarked };
     },
     async remember(sid, entry, ttlSeconds) {
       set(keys.session(sid), encodeEntry(entry), ttlSeconds, 'live' in entry);

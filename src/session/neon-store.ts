@@ -89,7 +89,8 @@ export function createNeonSessionStore(options: NeonSessionStoreOptions): NeonSe
     },
 
     async revoke(sid, userId) {
-      if (!isUserId(userId)) return false;
+      // edge-auth's own sessions are revoked by their owner only: a token always names one.
+      if (userId === undefined || !isUserId(userId)) return false;
       const result = await sql.query(statements.revoke, [sid, userId], { ...opts(), fullResults: true });
       return result.rowCount === 1;
     },

@@ -55,7 +55,22 @@ export function createToucher(options: {
     }
   }
 
-  return Object.assign(touch, { withoutMarker: write });
+  /**
+   * When the marker's state was not read with the session (a Django session
+   * key names its user only once read): read it first (a read, never a write
+   * command on the hot path's store), and claim only when it is free.
+   */
+  async function ifFree(sid: string, userId: string): Promise<TouchOutcome> {
+    try {
+      if ((await cache.read(sid, userId)).touchMarked) return 'lost';
+    } catch (err) {
+      log(`edge-auth: touch marker read failed: ${describeCause(err)}`);
+      return 'failed';
+    }
+    return touch(userId);
+  }
+
+  return Object.assign(touch, { withoutMarker: write, ifFree });
 }
 
 export type Toucher = ReturnType<typeof createToucher>;

@@ -22,6 +22,22 @@ export interface SessionInfo {
   data: Record<string, unknown>;
 }
 
+/**
+ * What a verified credential tells the session core. A JWT names its
+ * session and user (`sid`, `sub`); a Django session key names only its
+ * session, and the user is learnt from it.
+ */
+export interface Credential {
+  /** The session's id in caches, headers and logs: a JWT's `sid`, or a keyed hash of a Django session key. */
+  sid: string;
+  /** The user the credential names, checked against the session's owner; `undefined` when it names none. */
+  sub: string | undefined;
+  /** Expiry, seconds since the epoch (`Infinity` when only the session knows it). */
+  exp: number;
+  /** What the store finds the session by when it is not `sid`: a Django session key, a bearer secret never cached or logged. */
+  key?: string | undefined;
+}
+
 /** What a request authenticated by edge-auth carries. */
 export interface AuthSession {
   user: UserProfile;
@@ -37,8 +53,12 @@ export type CacheEntry = { live: AuthSession } | { dead: DeadReason };
 export interface CacheRead {
   /** The entry for the session id, `null` on a miss. */
   entry: CacheEntry | null;
-  /** Whether the user's touch marker is set (someone wrote `last_login` this interval). */
-  touchMarked: boolean;
+  /**
+   * Whether the user's touch marker is set (someone wrote `last_login` this
+   * interval); `undefined` when the user was not known before the read (a
+   * Django session key names no user until its session is read).
+   */
+  touchMarked: boolean | undefined;
 }
 
 /**
@@ -47,8 +67,8 @@ export interface CacheRead {
  * `<prefix>touch:<uid>`.
  */
 export interface SessionCache {
-  /** One read-only round trip: the session entry and the user's marker state. */
-  read(sid: string, userId: string): Promise<CacheRead>;
+  /** One read-only round trip: the session entry and, when `userId` is known, the user's marker state. */
+  read(sid: string, userId: string | undefined): Promise<CacheRead>;
   /**
    * Stores `entry` for `ttlSeconds`. A live entry is only written where there
    * is none (SET NX), so a write-back that started before a logout can never
@@ -78,8 +98,11 @@ export interface SessionStore {
   load(sid: string): Promise<StoredSession | null>;
   /** The conditional `last_login` UPDATE. Resolves to whether a row was written. */
   touch(userId: string, intervalSeconds: number): Promise<boolean>;
-  /** Revokes a live session of `userId`. Resolves to whether one was revoked. */
-  revoke(sid: string, userId: string): Promise<boolean>;
+  /**
+   * Revokes a live session (of `userId` when the credential names one).
+   * Resolves to whether one was revoked.
+   */
+  revoke(sid: string, userId: string | undefined): Promise<boolean>;
   /** Resolves when the database answers (readiness checks). */
   ping(): Promise<void>;
   /**

@@ -37,6 +37,10 @@ export function createUpstashSessionCache(options: UpstashSessionCacheOptions): 
 
   return {
     async read(sid, userId) {
+      if (userId === undefined) {
+        const raw = await redis.get<string | null>(keys.session(sid));
+        return { entry: raw == null ? null : decodeEntry(raw), touchMarked: undefined };
+      }
       const [raw, marker] = await redis.mget<(string | null)[]>(keys.session(sid), keys.touch(userId));
       return { entry: raw == null ? null : decodeEntry(raw), touchMarked: marker != null };
     },

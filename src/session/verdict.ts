@@ -1,6 +1,5 @@
 import { AuthError } from '../errors';
-import type { Claims } from '../token/verifier';
-import type { AuthSession, CacheEntry, DeadReason, StoredSession } from './types';
+import type { AuthSession, CacheEntry, Credential, DeadReason, StoredSession } from './types';
 
 const DEAD_MESSAGES: Record<DeadReason | 'foreign', string> = {
   unknown: 'session not found',
@@ -39,10 +38,12 @@ export function toEntry(stored: StoredSession | null, at: number): CacheEntry {
  * const verdict = judge(entry, claims, Date.now());
  * if (verdict instanceof AuthError) throw verdict;
  */
-export function judge(entry: CacheEntry, claims: Claims, at: number): AuthSession | AuthError {
+export function judge(entry: CacheEntry, claims: Credential, at: number): AuthSession | AuthError {
   if ('dead' in entry) return new AuthError('invalid_token', DEAD_MESSAGES[entry.dead]);
   const { live } = entry;
-  if (live.user.id !== claims.sub) return new AuthError('invalid_token', DEAD_MESSAGES.foreign);
+  if (claims.sub !== undefined && live.user.id !== claims.sub) {
+    return new AuthError('invalid_token', DEAD_MESSAGES.foreign);
+  }
   if (live.session.expiresAt <= at) return new AuthError('invalid_token', DEAD_MESSAGES.expired);
   return live;
 }

@@ -6,7 +6,11 @@ import { AuthError, DependencyError } from '../errors';
 import { extractToken } from './extract';
 import { createTokenVerifier } from './verifier';
 
-const tokenConfig = (overrides: Parameters<typeof baseEnv>[0] = {}) => parseConfig(baseEnv(overrides)).token;
+const tokenConfig = (overrides: Parameters<typeof baseEnv>[0] = {}) => {
+  const { token } = parseConfig(baseEnv(overrides));
+  if (!token.keys) throw new Error('a JWT configuration has keys');
+  return { ...token, keys: token.keys };
+};
 const hmac = (claims: Record<string, unknown>, alg = 'HS256') =>
   new SignJWT(claims).setProtectedHeader({ alg }).sign(new TextEncoder().encode(SECRET));
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;

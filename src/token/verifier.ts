@@ -1,5 +1,5 @@
 import { createLocalJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
-import type { Config } from '../config';
+import type { Config, KeySource } from '../config';
 import { AuthError, DependencyError } from '../errors';
 import { createL1 } from '../util/l1';
 import { warn } from '../util/log';
@@ -19,8 +19,10 @@ export interface Claims {
 /** What verification needs: the keys, the allowed algorithms and the claim checks. */
 export type TokenSettings = Pick<
   Config['token'],
-  'keys' | 'algorithms' | 'issuer' | 'audience' | 'clockToleranceSeconds'
->;
+  'algorithms' | 'issuer' | 'audience' | 'clockToleranceSeconds'
+> & {
+  keys: KeySource;
+};
 
 export interface TokenVerifier {
   verify(token: string): Promise<Claims>;

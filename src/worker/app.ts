@@ -82,8 +82,11 @@ export function createApp(options: AppOptions = {}): Hono<WorkerEnv> {
       resolved.config.origin.trustedOrigins,
     );
     try {
-      if (!hasBearer(headers) && !ownSite) throw new CrossSiteError();
-      const claims = await verifyRequestToken(c, core(c), resolved.config.token.cookieName);
+      const credential = core(c).credential(resolved.config.token.cookieName);
+      // Only edge-auth's own JWT can come as a Bearer header; Django's session is always the cookie.
+      const ambient = !(credential.ownedByEdgeAuth && hasBearer(headers));
+      if (ambient && !ownSite) throw new CrossSiteError();
+      const claims = await verifyRequestToken(c, credential);
       await core(c).authenticator.logout(claims);
     } catch (err) {
       throw toHttpException(err);

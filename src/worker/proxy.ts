@@ -33,7 +33,8 @@ export function proxyRoute(services: ServicesOf) {
     const { origin: config, token } = resolved.config;
     const policy = {
       headersWithUnderscores: config.headersWithUnderscores,
-      forwardCredentials: config.forwardCredentials,
+      // Django's session cookie is Django's: its views (logout, CSRF, messages) need it.
+      forwardCredentials: config.forwardCredentials || resolved.config.django !== undefined,
       cookieName: token.cookieName,
     };
     // Set by `auth`; unset when `unlessPublic` let the request through (decided once, there).

@@ -2,6 +2,7 @@ import { neon } from '@neondatabase/serverless';
 import { Redis } from '@upstash/redis/cloudflare';
 import { type AssertionSigner, createAssertionSigner } from '../assertion/signer';
 import { type Config, parseConfig } from '../config';
+import { djangoSessions } from '../django/mode';
 import type { Env } from '../env';
 import { ConfigError } from '../errors';
 import type { EdgeAuthOptions, TokenKeys } from '../hono/options';
@@ -9,6 +10,7 @@ import { publicPathMatcher } from '../proxy/public-paths';
 import { createNeonSessionStore } from '../session/neon-store';
 import type { SessionCache, SessionStore } from '../session/types';
 import { createUpstashSessionCache } from '../session/upstash-cache';
+import type { CredentialReader } from '../token/credential';
 import { warn } from '../util/log';
 import type { WorkerEnv } from './env';
 import { routeNeonEndpoint } from './neon-endpoint';
@@ -27,6 +29,8 @@ export interface WorkerServices {
 export interface Adapters {
   cache: SessionCache;
   store: SessionStore;
+  /** The credential when it is not edge-auth's JWT (Django session mode). */
+  credential?: CredentialReader;
   now?: () => number;
   log?: (message: string) => void;
 }
@@ -62,16 +66,11 @@ export function workerServices(env: Env, adapters?: Adapters): WorkerServices {
 
 function wire(config: Config, adapters: Adapters): WorkerServices {
   const { token, session } = config;
-  const keys: TokenKeys =
-    token.keys.kind === 'secret'
-      ? { secret: token.keys.secret }
-      : token.keys.kind === 'jwks'
-        ? { jwks: token.keys.jwks }
-        : { jwksUrl: token.keys.url };
+  const source = sourceOf(config, adapters);
   return {
     config,
     auth: {
-      keys,
+      ...source,
       cache: adapters.cache,
       store: adapters.store,
       cookie: token.cookieName,
@@ -98,6 +97,20 @@ function wire(config: Config, adapters: Adapters): WorkerServices {
   };
 }
 
+/** edge-auth's JWT keys, or the credential the adapters bring (Django's session cookie). */
+function sourceOf(
+  config: Config,
+  adapters: Adapters,
+): { keys: TokenKeys } | { credential: CredentialReader } {
+  const { keys } = config.token;
+  if (!keys) {
+    if (!adapters.credential) throw new ConfigError(['SESSION_MODE=django needs its credential reader']);
+    return { credential: adapters.credential };
+  }
+  if (keys.kind === 'secret') return { keys: { secret: keys.secret } };
+  return { keys: keys.kind === 'jwks' ? { jwks: keys.jwks } : { jwksUrl: keys.url } };
+}
+
 function driverAdapters(config: Config): Adapters {
   const redis = new Redis({
     url: config.redis.url,
@@ -112,8 +125,17 @@ function driverAdapters(config: Config): Adapters {
   });
   const { url, fetchEndpoint, timeoutMs, users } = config.database;
   if (fetchEndpoint) routeNeonEndpoint(url, fetchEndpoint);
-  return {
-    cache: createUpstashSessionCache({ redis, prefix: config.redis.keyPrefix }),
-    store: createNeonSessionStore({ sql: neon(url), timeoutMs, users }),
-  };
+  const cache = createUpstashSessionCache({ redis, prefix: config.redis.keyPrefix });
+  const { django } = config;
+  if (!django) return { cache, store: createNeonSessionStore({ sql: neon(url), timeoutMs, users }) };
+  const { credential, store } = djangoSessions({
+    sql: neon(url),
+    timeoutMs,
+    users,
+    ...django,
+    // A verified cookie's id is remembered as long as sessions are in the L1.
+    rememberMs: Math.min(config.session.l1.ttlSeconds, config.session.cacheTtlSeconds) * 1000,
+    log: warn,
+  });
+  return { cache, store, credential };
 }

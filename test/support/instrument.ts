@@ -65,7 +65,7 @@ export function instrumentStore(inner: SessionStore) {
       if (written) stats.lastLoginWrites++;
       return written;
     },
-    async revoke(sid: string, userId: string) {
+    async revoke(sid: string, userId: string | undefined) {
       check();
       const revoked = await inner.revoke(sid, userId);
       if (revoked) stats.revokes++;

@@ -38,6 +38,18 @@ const ENTRIES = {
     load: () => import('../src/adapters/memory'),
     values: ['createMemorySessionCache', 'createMemorySessionStore'],
   },
+  'edge-auth/django': {
+    load: () => import('../src/adapters/django'),
+    values: [
+      'DJANGO_DEFAULTS',
+      'DJANGO_KEY_VARIABLES',
+      'deriveDjangoKeys',
+      'djangoSessions',
+      'formatDjangoKeys',
+      'parseDjangoKeyList',
+      'parseSessionIdKey',
+    ],
+  },
   'edge-auth/worker': {
     load: () => import('../src/worker/index'),
     values: ['createApp', 'default', 'workerServices'],

@@ -16,6 +16,7 @@ const ENTRIES = {
   'edge-auth/upstash': 'src/adapters/upstash.ts',
   'edge-auth/neon': 'src/adapters/neon.ts',
   'edge-auth/memory': 'src/adapters/memory.ts',
+  'edge-auth/django': 'src/adapters/django.ts',
   'edge-auth/worker': 'src/worker/index.ts',
 } as const;
 const DRIVERS = ['@neondatabase/serverless', '@upstash/redis'];
@@ -64,7 +65,9 @@ describe('bundle size by entry', () => {
     for (const name of Object.keys(ENTRIES)) {
       const { bytes, metafile } = await bundle(`export * from '${name}';`);
       drivers[name] = driversIn(metafile);
-      sizes.push(`${name.padEnd(18)} ${(bytes / 1024).toFixed(1).padStart(6)} KiB  drivers: ${drivers[name].join(', ') || 'none'}`);
+      sizes.push(
+        `${name.padEnd(18)} ${(bytes / 1024).toFixed(1).padStart(6)} KiB  drivers: ${drivers[name].join(', ') || 'none'}`,
+      );
     }
     console.log(`[bundle] minified, hono external:\n${sizes.join('\n')}`);
     expect(drivers).toEqual({
@@ -73,6 +76,7 @@ describe('bundle size by entry', () => {
       'edge-auth/upstash': [],
       'edge-auth/neon': [],
       'edge-auth/memory': [],
+      'edge-auth/django': [],
       'edge-auth/worker': DRIVERS,
     });
   });

@@ -41,6 +41,12 @@ export interface DjangoSessionsOptions {
   log?: (message: string) => void;
 }
 
+/** Django's sessions as the middleware's `credential` and `store` options. */
+export interface DjangoSessions {
+  credential: CredentialReader;
+  store: SessionStore;
+}
+
 /** Longest cookie value read: a signed-cookie session holds the session's data. */
 const MAX_COOKIE_BYTES = 8 * 1024;
 /** A `django_session` key (`get_random_string(32, 'a-z0-9')`), or a signed cookie's characters. */
@@ -58,10 +64,7 @@ const SIGNED_COOKIE = /^[A-Za-z0-9_.:-]+$/;
  * const django = djangoSessions({ sql: neon(url), timeoutMs: 3000, keys, sessionIdKey });
  * app.use('*', edgeAuth({ credential: django.credential, store: django.store, cache }));
  */
-export function djangoSessions(options: DjangoSessionsOptions): {
-  credential: CredentialReader;
-  store: SessionStore;
-} {
+export function djangoSessions(options: DjangoSessionsOptions): DjangoSessions {
   const engine = options.engine ?? 'db';
   const cookie = options.cookie ?? DJANGO_DEFAULTS.cookie;
   const cookieAgeSeconds = options.cookieAgeSeconds ?? DJANGO_DEFAULTS.cookieAgeSeconds;

@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { djangoSql } from '../src/django/sql';
 import { createLogBook, leaks } from './support/logs';
 import { eventually, type Stack, startStack } from './support/stack';
 
@@ -32,6 +33,8 @@ const fixture = async (version: string) =>
   JSON.parse(
     await readFile(new URL(`./fixtures/django-sessions/django-${version}.json`, import.meta.url), 'utf8'),
   ) as Fixture;
+
+const md5Of = (text: string) => createHash('md5').update(text).digest('hex');
 
 let stack: Stack;
 const book = createLogBook();
@@ -154,6 +157,22 @@ describe('Django session mode through the whole surface', () => {
     );
     await book.settle();
     expect(leaks(book.lines(), { 'session key': key })).toEqual([]);
+  });
+
+  it('both statements of a cold miss are primary-key index scans on large tables', async () => {
+    await stack.pool.query(
+      `INSERT INTO auth_user (id, password, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined)
+       SELECT 1000 + g, 'pbkdf2_sha256$x', false, 'bulk' || g, '', '', '', false, true, now() FROM generate_series(1, 100000) g;
+       INSERT INTO django_session SELECT md5(g::text), 'x', now() + interval '1 day' FROM generate_series(1, 100000) g;
+       ANALYZE auth_user; ANALYZE django_session`,
+    );
+    const sql = djangoSql();
+    const plan = async (text: string, param: string) =>
+      (await stack.pool.query(`EXPLAIN ${text}`, [param])).rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(await plan(sql.session, md5Of('42'))).toMatch(
+      /Index Scan using django_session_pkey on django_session/,
+    );
+    expect(await plan(sql.user, '50042')).toMatch(/Index Scan using auth_user_pkey on auth_user/);
   });
 
   it("POST /auth/logout deletes the row as Django's logout does; the key is refused at once", async () => {

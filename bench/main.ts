@@ -1,162 +1,108 @@
-// `npm run bench [-- options]`: the convoy benchmark against the local stack.
-// Finds or starts Redis and PostgreSQL, runs bench/run.ts, prints the report
-// (or the JSON), optionally saves both under bench/results/, and leaves
-// nothing behind, also on error or Ctrl-C. Progress goes to stderr, the
-// report to stdout. `--chart` only redraws docs/bench-latency.svg from a
-// saved run (`npm run bench:chart`).
-import { relative } from 'node:path';
+// `npm run bench [-- options]`: the convoy benchmark on the local stack.
+// Prints a short summary (the ratios that matter, every target), writes the
+// full report and the summaries' JSON (--out, else a temp dir) and exits 1
+// when a target failed, a request failed or the time budget cut the rounds.
+// Progress goes to stderr. `--chart` only redraws docs/bench-latency.svg from
+// a saved run (`npm run bench:chart`).
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensurePostgres, ensureRedis } from '../dev/services';
-import { parseCli, runMain } from './cli';
-import { formatReport, machineFacts, sourceFacts } from './report';
+import { numberArg, onInterrupt, parseCli, progress, runMain, withServices } from '../tools/harness/cli';
+import { machineFacts, sourceFacts } from '../tools/harness/facts';
+import { formatReport, formatSummary } from './report';
 import { newestResults, resultsDocument, saveResults, writeChart } from './results';
-import { DEFAULT_SCENARIOS, runBenchmark, type Scenario } from './run';
+import { BENCH_DEFAULTS, DEFAULT_SCENARIOS, runBenchmark, type Scenario } from './run';
+import { judgeTargets } from './targets';
 
+const d = BENCH_DEFAULTS;
 const USAGE = `usage: npm run bench -- [options]
-  --rounds N          measured rounds per shape (default 10)
-  --latency-ms N      latency injected into every Redis and SQL HTTP request (default 0)
-  --scenarios LIST    USERSxREQUESTS-PER-USER load shapes, comma-separated (default
-                      ${DEFAULT_SCENARIOS.map((s) => `${s.users}x${s.concurrency}`).join(',')}:
-                      N = 1, 5, 20, 50 from one user, then N users × 1)
-  --budget-s N        stop starting rounds after N seconds (default 120)
-  --quiet-cores X     others' CPU use (cores) that makes the machine "not quiet": rounds wait
-                      for less, and are measured again when their bursts saw more (default 0.2)
-  --max-wait-s N      longest wait for a quiet machine before a round (default 10)
-  --attempts N        attempts per round before a noisy one is kept and flagged (default 4)
-  --json              print the result as JSON instead of the report
-  --out BASE          also write BASE.json and BASE.txt (e.g. bench/results/2026-11-27)
-  --chart             do not run: redraw docs/bench-latency.svg from --from FILE or the
-                      newest bench/results/*.json (also: npm run bench:chart)`;
-
-function wholeNumber(name: string, raw: string | undefined, fallback: number, min: number, max: number) {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max)
-    throw new RangeError(`--${name} must be from ${min} to ${max}`);
-  return n;
-}
+  --rounds N        measured rounds (default ${d.rounds}: every arm first once, and once right after each other)
+  --scenarios LIST  USERSxREQUESTS-EACH load shapes (default ${DEFAULT_SCENARIOS.map((s) => `${s.users}x${s.concurrency}`).join(',')})
+  --budget-s N      start no round after N seconds (default ${d.timeBudgetMs / 1000}; the run then exits 1)
+  --max-wait-s N    longest wait for a quiet machine before a block (default ${d.maxQuietWaitMs / 1000})
+  --attempts N      attempts per block before a noisy one is kept (default ${d.maxAttempts})
+  --out BASE        write the report to BASE.txt and the summaries to BASE.json (default: a temp dir)
+  --chart           do not run: redraw docs/bench-latency.svg from the newest bench/results/*.json`;
 
 function parseOptions(argv: string[]) {
-  const { values } = parseArgs({
+  const text = { type: 'string' } as const;
+  const { values: v } = parseArgs({
     args: argv,
     options: {
-      rounds: { type: 'string' },
-      'latency-ms': { type: 'string' },
-      scenarios: { type: 'string' },
-      'budget-s': { type: 'string' },
-      'quiet-cores': { type: 'string' },
-      'max-wait-s': { type: 'string' },
-      attempts: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      out: { type: 'string' },
+      rounds: text,
+      scenarios: text,
+      'budget-s': text,
+      'max-wait-s': text,
+      attempts: text,
+      out: text,
       chart: { type: 'boolean', default: false },
-      from: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
-  const scenarios = values.scenarios?.split(',').map((item): Scenario => {
+  const scenarios = v.scenarios?.split(',').map((item): Scenario => {
     const [users, concurrency, extra] = item.trim().split('x');
-    if (extra !== undefined)
+    if (extra !== undefined || concurrency === undefined)
       throw new RangeError('--scenarios entries look like 1x20 (users x requests each)');
     return {
-      users: wholeNumber('scenarios users', users, 1, 1, 200),
-      concurrency: wholeNumber('scenarios concurrency', concurrency ?? '', 20, 1, 200),
+      users: numberArg('scenarios users', users, 1, { min: 1, max: 200 }),
+      concurrency: numberArg('scenarios requests', concurrency, 1, { min: 1, max: 200 }),
     };
   });
-  if (values.from !== undefined && !values.chart) throw new RangeError('--from goes with --chart');
-  const quietCores = Number(values['quiet-cores'] ?? '0.2');
-  if (!(quietCores > 0 && quietCores <= 2))
-    throw new RangeError('--quiet-cores must be a number above 0, at most 2');
   return {
-    help: values.help,
-    json: values.json,
-    out: values.out,
-    chart: values.chart,
-    from: values.from,
-    rounds: wholeNumber('rounds', values.rounds, 10, 1, 1000),
-    latencyMs: wholeNumber('latency-ms', values['latency-ms'], 0, 0, 1000),
-    scenarios: scenarios ?? DEFAULT_SCENARIOS,
-    timeBudgetMs: wholeNumber('budget-s', values['budget-s'], 120, 1, 36_000) * 1000,
-    quietCores,
-    maxQuietWaitMs: wholeNumber('max-wait-s', values['max-wait-s'], 10, 0, 3600) * 1000,
-    maxAttempts: wholeNumber('attempts', values.attempts, 4, 1, 100),
+    help: v.help === true,
+    chart: v.chart === true,
+    out: v.out,
+    run: {
+      rounds: numberArg('rounds', v.rounds, d.rounds, { min: 1, max: 1000 }),
+      scenarios: scenarios ?? DEFAULT_SCENARIOS,
+      timeBudgetMs:
+        numberArg('budget-s', v['budget-s'], d.timeBudgetMs / 1000, { min: 1, max: 36_000 }) * 1000,
+      maxQuietWaitMs:
+        numberArg('max-wait-s', v['max-wait-s'], d.maxQuietWaitMs / 1000, { min: 0, max: 3600 }) * 1000,
+      maxAttempts: numberArg('attempts', v.attempts, d.maxAttempts, { min: 1, max: 100 }),
+    },
   };
-}
-
-/** `--chart`: redraw the README's chart from a saved run. */
-async function chart(from: string | undefined): Promise<number> {
-  const file = from ?? (await newestResults());
-  if (!file) {
-    console.error('[bench] no results file: run with --out bench/results/<date> first, or give --from FILE');
-    return 1;
-  }
-  const written = await writeChart(file);
-  console.error(`[bench] wrote ${relative(process.cwd(), written)} from ${relative(process.cwd(), file)}`);
-  return 0;
 }
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const opts = parseCli(argv, parseOptions, USAGE);
   if (typeof opts === 'number') return opts;
-  if (opts.chart) return chart(opts.from);
-  const t0 = performance.now();
-  const log = (line: string) =>
-    console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(1)}s] ${line}`);
-  const command = `${process.env.npm_lifecycle_event === 'bench' ? 'npm run bench' : 'tsx bench/main.ts'}${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
-  const machine = machineFacts();
-  const source = sourceFacts();
-
-  // First Ctrl-C: stop after the current step and clean up. Another one a
-  // second later: leave now. Closer repeats are the same keypress arriving
-  // twice (from the terminal's process group and relayed by npm/tsx).
-  const abort = new AbortController();
-  let firstSignalAt = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (abort.signal.aborted) {
-      if (performance.now() - firstSignalAt > 1000) process.exit(130);
-      return;
-    }
-    firstSignalAt = performance.now();
-    log(`${signal}: stopping and cleaning up (again to quit at once)`);
-    abort.abort(new Error(`interrupted by ${signal}`));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
-  const redis = await ensureRedis({ log });
-  try {
-    const postgres = await ensurePostgres({ log });
-    try {
-      const result = await runBenchmark({
-        redisUrl: redis.url,
-        postgresAdminUrl: postgres.url,
-        rounds: opts.rounds,
-        latencyMs: opts.latencyMs,
-        scenarios: opts.scenarios,
-        timeBudgetMs: opts.timeBudgetMs,
-        quietCores: opts.quietCores,
-        maxQuietWaitMs: opts.maxQuietWaitMs,
-        maxAttempts: opts.maxAttempts,
-        signal: abort.signal,
-        log,
-      });
-      const context = { command, machine, redis: redis.kind, source };
-      const report = formatReport(result, context);
-      const document = resultsDocument(result, context);
-      if (opts.out) {
-        for (const file of await saveResults(opts.out, document, report)) log(`wrote ${file}`);
-      }
-      process.stdout.write(opts.json ? `${JSON.stringify(document, null, 2)}\n` : report);
-      const errors = result.scenarios.flatMap((s) => Object.values(s.arms)).some((a) => a.errors > 0);
-      if (errors) log('some requests failed (see the errors column): the numbers are not trustworthy');
-      return errors ? 1 : 0;
-    } finally {
-      await postgres.stop();
-    }
-  } finally {
-    await redis.stop();
+  const log = progress('bench');
+  const shown = (file: string) => (file.startsWith(process.cwd()) ? relative(process.cwd(), file) : file);
+  if (opts.chart) {
+    const file = await newestResults();
+    if (!file) throw new Error('no bench/results/<date>.json: run with --out bench/results/<date> first');
+    log(`wrote ${shown(await writeChart(file))} from ${shown(file)}`);
+    return 0;
   }
+  const signal = onInterrupt(log);
+  const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+  const [machine, source] = [machineFacts(), sourceFacts()];
+  return withServices(log, async ({ redisUrl, postgresAdminUrl, redisKind }) => {
+    const result = await runBenchmark({ redisUrl, postgresAdminUrl, ...opts.run, signal, log });
+    const ctx = { command, machine, source, redis: redisKind };
+    const base =
+      opts.out ?? join(tmpdir(), 'edge-auth-bench', new Date().toISOString().replace(/[:.]/g, '-'));
+    const files = await saveResults(base, resultsDocument(result, ctx), formatReport(result, ctx));
+    process.stdout.write(formatSummary(result, ctx));
+    console.log(
+      `full report (every shape, the cost table, all ratios): ${files.map(shown).join(', summaries ')}`,
+    );
+    const problems = [
+      ...judgeTargets(result)
+        .filter((t) => t.pass === false)
+        .map((t) => `target failed: ${t.target}`),
+      ...(result.scenarios.some((s) => s.roundsCompleted < s.roundsPlanned)
+        ? ['the time budget stopped the rounds early']
+        : []),
+      ...(result.scenarios.some((s) => Object.values(s.arms).some((a) => a.errors > 0))
+        ? ['some requests failed (errors column)']
+        : []),
+    ];
+    for (const p of problems) console.log(`exit 1: ${p}`);
+    return problems.length > 0 ? 1 : 0;
+  });
 }
 
 runMain('bench', main);

@@ -1,6 +1,8 @@
-// Summaries of measured rounds. Percentiles pool every request of every
-// measured round (nearest rank); counts are per request or per round (one
-// round = one burst of one arm).
+// Summaries of measured rounds (one round = one burst of one arm). Latency
+// percentiles pool every request of every round (nearest rank); counts are per
+// burst (mean, min–max over rounds) or per request.
+import { addCounts, percentile, quantile } from '../tools/harness/format';
+import { ARMS, type Arm } from './arms';
 
 /** One measured round (burst) of one arm, with the deltas it caused. */
 export interface RoundRecord {
@@ -13,45 +15,40 @@ export interface RoundRecord {
   workerCpuMs: number;
   /** CPU of this Node process (client, origin, protocol servers) during the burst, ms. */
   harnessCpuMs: number;
-  /** CPU others used on this machine during the burst, ms (bench/noise.ts). */
+  /** CPU others used on this machine during the burst, and this process's major GC pauses in it, ms (noise.ts). */
   foreignCpuMs: number;
-  /** Time this Node process (the client and origin) was paused for garbage collection during the burst, ms. */
-  harnessGcMs: number;
-  /** The part of it spent in major (mark-compact) collections, ms. */
   harnessMajorGcMs: number;
-  /** New TCP connections the origin accepted during the burst (a Worker's pool growing). */
-  originConnections: number;
   redisRequests: number;
   redisCommands: Record<string, number>;
   sqlRequests: number;
   statements: Record<string, number>;
-  /** last_login rows written (trigger), all users together. */
+  /** last_login rows written (trigger), all users together, and for the most-written user. */
   rows: number;
-  /** Rows written for the most-written user. */
   maxRowsPerUser: number;
   /** Mean gap between one user's consecutive writes (a convoy's lock hand-offs); null with < 2 writes. */
   writeSpacingMs: number | null;
 }
 
 /** Redis commands that only read; every other command counts as a write. */
-export const READ_COMMANDS = new Set([
-  'GET',
-  'MGET',
-  'EXISTS',
-  'TTL',
-  'PTTL',
-  'KEYS',
-  'PING',
-  'SCAN',
-  'STRLEN',
-]);
+const READ_COMMANDS = new Set(['GET', 'MGET', 'EXISTS', 'TTL', 'PTTL', 'KEYS', 'PING', 'SCAN', 'STRLEN']);
 
-/** Mean, least and greatest of a per-round count. */
+/** Mean, least and greatest of a per-burst count. */
 export interface Spread {
   mean: number;
   min: number;
   max: number;
 }
+
+/** The per-burst counts of a summary. */
+export const BURST_COUNTS = [
+  'redisRequests',
+  'redisReads',
+  'redisWrites',
+  'sqlRequests',
+  'selects',
+  'updates',
+  'rows',
+] as const;
 
 /** Figures of one arm in one load shape. Latencies in ms. */
 export interface ArmSummary {
@@ -67,121 +64,102 @@ export interface ArmSummary {
   requestsPerSecond: number;
   workerCpuMsPerRequest: number;
   harnessCpuMsPerRequest: number;
-  /** New origin connections per burst. */
-  originConnectionsPerRound: Spread;
-  redis: {
-    roundTripsPerRequest: number;
-    roundTripsPerRound: Spread;
-    readsPerRequest: number;
-    readsPerRound: Spread;
-    writesPerRequest: number;
-    writesPerRound: Spread;
-    /** Totals over the measured rounds, by command. */
-    commands: Record<string, number>;
-  };
-  sql: {
-    roundTripsPerRequest: number;
-    selectsPerRound: Spread;
-    updatesPerRound: Spread;
-  };
-  rowsPerRound: Spread;
-  maxRowsPerUserPerRound: number;
+  perBurst: Record<(typeof BURST_COUNTS)[number], Spread>;
+  /** Totals over the measured rounds. */
+  redisCommands: Record<string, number>;
+  served: Record<string, number>;
+  /** Rows of the most-written user in any one burst. */
+  maxRowsPerUser: number;
   /** Mean over rounds that wrote a user at least twice; NaN when none did. */
   writeSpacingMs: number;
-  /** Server-Timing cache labels, totals. */
-  served: Record<string, number>;
-}
-
-/**
- * Nearest-rank percentile of an ascending array (NaN when empty).
- * @example percentile([1, 2, 3, 4], 50) // 2
- */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
+  /** This arm's burst wall ÷ passthrough's in the same round, over rounds: robust to one slow burst. */
+  pairedWall: { q25: number; median: number; q75: number };
 }
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-const mean = (xs: readonly number[]) => (xs.length === 0 ? Number.NaN : sum(xs) / xs.length);
-const maxOf = (xs: readonly number[]) => (xs.length === 0 ? Number.NaN : Math.max(...xs));
-const spread = (xs: readonly number[]): Spread => ({
-  mean: mean(xs),
-  min: xs.length === 0 ? Number.NaN : Math.min(...xs),
-  max: maxOf(xs),
-});
+const spread = (xs: readonly number[]): Spread =>
+  xs.length === 0
+    ? { mean: Number.NaN, min: Number.NaN, max: Number.NaN }
+    : { mean: sum(xs) / xs.length, min: Math.min(...xs), max: Math.max(...xs) };
 
-/**
- * Sums named counters.
- * @example addCounts([{ MGET: 1 }, { MGET: 1, SET: 2 }]) // { MGET: 2, SET: 2 }
- */
-export function addCounts(all: readonly Record<string, number>[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const counts of all) for (const [k, n] of Object.entries(counts)) out[k] = (out[k] ?? 0) + n;
-  return out;
+function burstCounts(r: RoundRecord): Record<(typeof BURST_COUNTS)[number], number> {
+  const commands = Object.entries(r.redisCommands);
+  const reads = sum(commands.filter(([name]) => READ_COMMANDS.has(name)).map(([, n]) => n));
+  return {
+    redisRequests: r.redisRequests,
+    redisReads: reads,
+    redisWrites: sum(commands.map(([, n]) => n)) - reads,
+    sqlRequests: r.sqlRequests,
+    selects: r.statements.SELECT ?? 0,
+    updates: r.statements.UPDATE ?? 0,
+    rows: r.rows,
+  };
 }
 
 /**
- * Reads and writes among Redis commands.
- * @example splitCommands({ MGET: 1, SET: 2 }) // { reads: 1, writes: 2 }
+ * Summarises the rounds of one arm; `base` (passthrough's rounds of the same shape) pairs the walls.
+ * @example summarize(rounds.convoy, rounds.passthrough).p99 // ms
  */
-export function splitCommands(commands: Record<string, number>): { reads: number; writes: number } {
-  let reads = 0;
-  let writes = 0;
-  for (const [name, n] of Object.entries(commands)) {
-    if (READ_COMMANDS.has(name)) reads += n;
-    else writes += n;
-  }
-  return { reads, writes };
-}
-
-/**
- * Summarises the rounds of one arm.
- * @example summarize([{ latencies: [3, 5], wallMs: 6, errors: 0, … }]).p50 // 3
- */
-export function summarize(rounds: readonly RoundRecord[]): ArmSummary {
+export function summarize(rounds: readonly RoundRecord[], base: readonly RoundRecord[]): ArmSummary {
   const all = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  const requests = all.length;
-  const perRequest = (n: number) => (requests === 0 ? Number.NaN : n / requests);
-  const split = rounds.map((r) => splitCommands(r.redisCommands));
-  const statement = (kind: string) => rounds.map((r) => r.statements[kind] ?? 0);
+  const counts = rounds.map(burstCounts);
+  const perRequest = (n: number) => (all.length === 0 ? Number.NaN : n / all.length);
+  const paired = rounds
+    .map((r, i) => r.wallMs / (base[i]?.wallMs ?? Number.NaN))
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+  const spacings = rounds.flatMap((r) => (r.writeSpacingMs === null ? [] : [r.writeSpacingMs]));
   return {
     rounds: rounds.length,
-    requests,
+    requests: all.length,
     errors: sum(rounds.map((r) => r.errors)),
     p50: percentile(all, 50),
     p95: percentile(all, 95),
     p99: percentile(all, 99),
-    max: maxOf(all),
-    requestsPerSecond: requests / (sum(rounds.map((r) => r.wallMs)) / 1000),
+    max: all.at(-1) ?? Number.NaN,
+    requestsPerSecond: all.length / (sum(rounds.map((r) => r.wallMs)) / 1000),
     workerCpuMsPerRequest: perRequest(sum(rounds.map((r) => r.workerCpuMs))),
     harnessCpuMsPerRequest: perRequest(sum(rounds.map((r) => r.harnessCpuMs))),
-    originConnectionsPerRound: spread(rounds.map((r) => r.originConnections)),
-    redis: {
-      roundTripsPerRequest: perRequest(sum(rounds.map((r) => r.redisRequests))),
-      roundTripsPerRound: spread(rounds.map((r) => r.redisRequests)),
-      readsPerRequest: perRequest(sum(split.map((s) => s.reads))),
-      readsPerRound: spread(split.map((s) => s.reads)),
-      writesPerRequest: perRequest(sum(split.map((s) => s.writes))),
-      writesPerRound: spread(split.map((s) => s.writes)),
-      commands: addCounts(rounds.map((r) => r.redisCommands)),
-    },
-    sql: {
-      roundTripsPerRequest: perRequest(sum(rounds.map((r) => r.sqlRequests))),
-      selectsPerRound: spread(statement('SELECT')),
-      updatesPerRound: spread(statement('UPDATE')),
-    },
-    rowsPerRound: spread(rounds.map((r) => r.rows)),
-    maxRowsPerUserPerRound: maxOf(rounds.map((r) => r.maxRowsPerUser)),
-    writeSpacingMs: mean(rounds.flatMap((r) => (r.writeSpacingMs === null ? [] : [r.writeSpacingMs]))),
+    perBurst: Object.fromEntries(
+      BURST_COUNTS.map((k) => [k, spread(counts.map((c) => c[k]))]),
+    ) as ArmSummary['perBurst'],
+    redisCommands: addCounts(rounds.map((r) => r.redisCommands)),
     served: addCounts(rounds.map((r) => r.served)),
+    maxRowsPerUser: Math.max(0, ...rounds.map((r) => r.maxRowsPerUser)),
+    writeSpacingMs: spacings.length === 0 ? Number.NaN : sum(spacings) / spacings.length,
+    pairedWall: { q25: quantile(paired, 0.25), median: quantile(paired, 0.5), q75: quantile(paired, 0.75) },
   };
 }
 
 /**
- * Pools the rounds of several shapes into one summary (e.g. CPU per request of an arm over the whole run).
- * @example pooled([shapeA.rounds.passthrough, shapeB.rounds.passthrough]).workerCpuMsPerRequest
+ * Every arm of one shape.
+ * @example summarizeShape(rounds)['edge-auth:l1'].p99
  */
-export function pooled(groups: readonly (readonly RoundRecord[])[]): ArmSummary {
-  return summarize(groups.flat());
+export function summarizeShape(rounds: Record<Arm, RoundRecord[]>): Record<Arm, ArmSummary> {
+  return Object.fromEntries(ARMS.map((a) => [a, summarize(rounds[a], rounds.passthrough)])) as Record<
+    Arm,
+    ArmSummary
+  >;
+}
+
+/**
+ * A per-burst count per request: mean per burst × bursts ÷ requests.
+ * @example perRequest(summary, 'redisRequests') // 1 on an L1 miss of N users × 1
+ */
+export function perRequest(a: ArmSummary, count: (typeof BURST_COUNTS)[number]): number {
+  return a.requests === 0 ? Number.NaN : (a.perBurst[count].mean * a.rounds) / a.requests;
+}
+
+/**
+ * A per-request figure of an arm over every shape of a run: Σ (figure × requests) ÷ Σ requests.
+ * @example pooledPerRequest(result.scenarios, 'passthrough', 'workerCpuMsPerRequest') // e.g. 0.42
+ */
+export function pooledPerRequest(
+  scenarios: readonly { arms: Record<Arm, ArmSummary> }[],
+  arm: Arm,
+  figure: 'workerCpuMsPerRequest' | 'harnessCpuMsPerRequest',
+): number {
+  const parts = scenarios.map((s) => s.arms[arm]).filter((a) => Number.isFinite(a[figure]));
+  const requests = sum(parts.map((a) => a.requests));
+  return requests === 0 ? Number.NaN : sum(parts.map((a) => a[figure] * a.requests)) / requests;
 }

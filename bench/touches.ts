@@ -4,6 +4,7 @@
 // least the UPDATE's refusal window apart), and edge-auth sent no UPDATE the
 // database then had to refuse.
 import { refusalWindow } from '../src/session/touch';
+import { EDGE_AUTH_ARMS } from './arms';
 import type { BenchStack } from './stack';
 
 /** last_login writes of edge-auth's users over a whole run. */
@@ -46,12 +47,10 @@ export async function checkTouches(
   );
   const updates = (s: { neon: { stats(): { statements: Record<string, number> } } }) =>
     s.neon.stats().statements.UPDATE ?? 0;
-  const updatesSent = [
-    stack.targets['edge-auth:l1'],
-    stack.targets['edge-auth:redis'],
-    stack.targets['edge-auth:cold'],
-    stack.primer,
-  ].reduce((sum, t) => sum + updates(t), 0);
+  const updatesSent = [...EDGE_AUTH_ARMS.map((a) => stack.targets[a]), stack.primer].reduce(
+    (sum, t) => sum + updates(t),
+    0,
+  );
   const minGapSeconds = gaps.length > 0 ? Math.min(...gaps) : null;
   const minWritesPerUser = counts.length > 0 ? Math.min(...counts) : 0;
   const refusalSeconds = refusalWindow(intervalSeconds);

@@ -1,8 +1,10 @@
 import { describe, expect, inject, it } from 'vitest';
 import { ARM_LABELS, ARMS } from '../bench/arms';
-import { formatReport, machineFacts } from '../bench/report';
+import { formatReport, formatSummary } from '../bench/report';
+import { resultsDocument } from '../bench/results';
 import { runBenchmark } from '../bench/run';
 import { judgeTargets } from '../bench/targets';
+import { machineFacts } from '../tools/harness/facts';
 
 /**
  * The benchmark end to end with tiny parameters: it runs, reports every arm,
@@ -66,6 +68,13 @@ describe('npm run bench (smoke)', () => {
           expect(round).toMatchObject({ redisRequests: 0, sqlRequests: 0, rows: 0, writeSpacingMs: null });
         }
       }
+      // The summaries count the same per burst.
+      expect(scenario.arms['edge-auth:redis'].perBurst.redisReads).toEqual({
+        mean: scenario.users,
+        min: scenario.users,
+        max: scenario.users,
+      });
+      expect(scenario.arms.convoy.perBurst.updates).toEqual({ mean: n, min: n, max: n });
     }
     expect(result.touches).toMatchObject({
       exactlyOnePerInterval: true,
@@ -82,14 +91,22 @@ describe('npm run bench (smoke)', () => {
       'UPDATE per user per interval': true,
     });
 
-    const report = formatReport(result, {
+    const ctx = {
       command: 'test',
       machine: machineFacts(),
       redis: 'test',
       source: { commit: 'test', dirty: [] },
-    });
+    };
+    const report = formatReport(result, ctx);
     for (const arm of ARMS) expect(report).toContain(`| ${ARM_LABELS[arm]} `);
     expect(report).toContain('pg_sleep(0.02)');
     expect(report).toContain('## Targets');
+    // The summary names every target with its verdict; the saved JSON holds summaries, not rounds.
+    const summary = formatSummary(result, ctx);
+    for (const t of judgeTargets(result)) expect(summary).toContain(t.target);
+    expect(summary.split('\n').length).toBeLessThan(40);
+    const document = resultsDocument(result, ctx);
+    expect(document.scenarios.every((s) => !('rounds' in s))).toBe(true);
+    expect(document.scenarios[0]?.arms.passthrough.requests).toBe(2 * 5);
   }, 180_000);
 });

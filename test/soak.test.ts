@@ -1,13 +1,13 @@
 import { inject, it } from 'vitest';
-import { evaluate } from '../bench/soak/checks';
-import { runSoak } from '../bench/soak/run';
+import { evaluate } from '../tools/soak/checks';
+import { runSoak } from '../tools/soak/run';
 
 /**
  * The soak (`npm run soak`), small enough for CI: 5,000 requests from 50 users
  * at concurrency 32 over two workerd isolates (one with an L1 bound of 20) and
  * the control, with a 1 s touch interval and a 1 s L1. The run lasts as long
  * as the requests take (paced over the users' windows, never a sleep for a
- * state); every check is a count or an ordering (bench/soak/checks.ts).
+ * state); every check is a count or an ordering (tools/soak/checks.ts).
  */
 it('soak: every last_login write due and none extra, Redis writes explained, no lock waits, memory flat, no secret in logs', async ({
   expect,

@@ -2,24 +2,26 @@
 // against the bare forward(), workerd CPU per request without the network
 // (see measure.ts). Prints the figures; exits 1 if a request failed.
 import { parseArgs } from 'node:util';
-import { runMain } from '../cli';
+import { numberArg, parseCli, runMain } from '../../tools/harness/cli';
 import { formatHotPath, measureHotPath } from './measure';
 
-function option(raw: string | undefined, name: string, fallback: number, max: number): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < 1 || n > max) throw new RangeError(`--${name} must be from 1 to ${max}`);
-  return n;
-}
+const USAGE = `usage: npm run bench:hot-path -- [--n N (default 20000)] [--rounds R (default 7)]`;
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { n: { type: 'string' }, rounds: { type: 'string' } } });
-  const options = {
-    n: option(values.n, 'n', 20_000, 1_000_000),
-    rounds: option(values.rounds, 'rounds', 7, 1_000),
+function parseOptions(argv: string[]) {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: { n: { type: 'string' }, rounds: { type: 'string' }, help: { type: 'boolean', default: false } },
+  });
+  return {
+    help: v.help === true,
+    n: numberArg('n', v.n, 20_000, { min: 1, max: 1_000_000 }),
+    rounds: numberArg('rounds', v.rounds, 7, { min: 1, max: 1000 }),
   };
-  process.stdout.write(formatHotPath(await measureHotPath(options), options));
-  return 0;
 }
 
-runMain('bench:hot-path', main);
+runMain('bench:hot-path', async () => {
+  const opts = parseCli(process.argv.slice(2), parseOptions, USAGE);
+  if (typeof opts === 'number') return opts;
+  process.stdout.write(formatHotPath(await measureHotPath(opts), opts));
+  return 0;
+});

@@ -1,17 +1,19 @@
-// What bench/hot-path.ts (Node) and the hot-path Worker agree on. Kept apart
-// from the Worker, whose module scope replaces the global fetch.
+// What bench/hot-path/measure.ts (Node) and the hot-path Worker agree on. Kept
+// apart from the Worker, whose module scope replaces the global fetch.
 
 /** The loop's variants: edge-auth's app (L1 hit) and the bare forward() every variant shares. */
 export const HOT_PATH_VARIANTS = ['edge-auth', 'forward'] as const;
 export type HotPathVariant = (typeof HOT_PATH_VARIANTS)[number];
 
-/** The HS256 secret the harness signs its token with (bench only). */
-export const HOT_PATH_SECRET = 'edge-auth-hot-path-secret-edge-auth-hot';
-export const HOT_PATH_USER = 'u-hot';
-export const HOT_PATH_SESSION = 's-hot';
+/** The HS256 secret the harness signs its token with (bench only), and the one user and session. */
+export const HOT_PATH = {
+  secret: 'edge-auth-hot-path-secret-edge-auth-hot',
+  user: 'u-hot',
+  session: 's-hot',
+};
 
-/** One loop's answer: statuses counted, and how edge-auth served the last request (`l1`). */
+/** One loop's answer: statuses counted, and the `Server-Timing` of its last answer. */
 export interface HotPathAnswer {
   statuses: Record<number, number>;
-  served: string | null;
+  serverTiming: string | null;
 }

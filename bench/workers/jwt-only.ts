@@ -20,7 +20,10 @@ function servicesOf(env: Env) {
   let entry = built.get(env);
   if (!entry) {
     const config = parseConfig(env);
-    entry = { config, verifier: createTokenVerifier(config.token) };
+    const { keys } = config.token;
+    // The benchmark always binds JWT_SECRET: no keys would be a Django-session configuration.
+    if (!keys) throw new Error('jwt-only needs JWT_SECRET');
+    entry = { config, verifier: createTokenVerifier({ ...config.token, keys }) };
     built.set(env, entry);
   }
   return entry;

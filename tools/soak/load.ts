@@ -3,6 +3,7 @@
 // open (pacing.ts) and to the isolates in turn. Stops by itself at the request
 // count, the deadline or an abort. A user's first request in a window goes
 // first, so windows start when the schedule says.
+import { servedLabel } from '../harness/format';
 import type { Isolate } from './isolates';
 import type { Pacing } from './pacing';
 
@@ -139,8 +140,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       record.status = res.status;
       // The echo origin marks its answers: anything else is the Worker's own answer.
       record.ok = res.status === 200 && res.headers.get('X-Demo-Origin') === 'yes' && body.byteLength > 0;
-      record.served =
-        /cache;(?:dur=[\d.]+;)?desc="(\w+)"/.exec(res.headers.get('Server-Timing') ?? '')?.[1] ?? '';
+      record.served = servedLabel(res.headers.get('Server-Timing')) ?? '';
     } catch {
       record.ok = false;
     } finally {

@@ -1,11 +1,15 @@
-// The Worker's own memory, as V8 sees it: through workerd's inspector (the
-// Chrome DevTools protocol), a full garbage collection, then the heap's used
-// size and its ArrayBuffer backing stores. What survives a full GC is what the
+// Each isolate's memory at the start, middle and end of the load: workerd's
+// RSS (/proc), and the Worker's own memory as V8 sees it: through workerd's
+// inspector (the Chrome DevTools protocol), a full garbage collection, then
+// the heap's used size and its ArrayBuffer backing stores. What survives a full GC is what the
 // Worker keeps (the L1, per-isolate clients and caches), so this is the figure
 // that shows whether the Worker leaks, apart from workerd's native memory.
 // workerd handles inspector messages only while the isolate's event loop runs,
 // so an idle isolate is poked with requests until the answer is in.
 import WebSocket from 'ws';
+import { rssMiB } from '../harness/proc';
+import type { Isolate } from './isolates';
+import type { MemorySamples } from './observations';
 
 /** Live JS memory of one isolate after a full GC, in MiB. */
 export interface HeapFigure {
@@ -77,4 +81,34 @@ export async function liveHeap(
     ws.terminate();
     await poking;
   }
+}
+
+/**
+ * Samples every isolate's live heap (first: its full GC can only lower the RSS read right after)
+ * and RSS. An isolate is poked with `/healthz` requests while its heap is read; `pokes()` counts
+ * those sent to edge-auth's isolates (they print request lines too).
+ *
+ * @example const memory = memorySampler(isolates.list, control); await memory.sample('start');
+ */
+export function memorySampler(isolates: Isolate[], control: Isolate) {
+  let pokes = 0;
+  const blank = () => ({ start: Number.NaN, middle: Number.NaN, end: Number.NaN });
+  const samples = isolates.map(() => ({ rss: blank(), heap: blank() }));
+  return {
+    samples,
+    pokes: () => pokes,
+    async sample(at: keyof MemorySamples): Promise<void> {
+      for (const [i, isolate] of isolates.entries()) {
+        const poke = async () => {
+          const res = await isolate.fetch('/healthz', '');
+          await res.arrayBuffer();
+          if (isolate !== control) pokes++;
+        };
+        const heap = await liveHeap(isolate.inspectorUrl, poke);
+        const m = samples[i] as (typeof samples)[number];
+        m.heap[at] = heap ? heap.usedMiB + heap.backingMiB : Number.NaN;
+        m.rss[at] = rssMiB(isolate.pid) ?? Number.NaN;
+      }
+    },
+  };
 }

@@ -1,11 +1,12 @@
 // The last_login rule, checked per user against the write log (the database's
-// clock) and the requests as sent (the host clock, which now() also reads):
+// clock, each row judged by the database itself) and the requests as sent (the host clock, which now() also reads):
 //  1. consecutive writes are ≥ T apart (the database judges each row itself);
 //  2. no two requests of the user more than T + L + 1 s apart without a write
 //     between them (a write ≤ 1 s after the later one counts: its own claim), and
 //     each window's write comes ≤ T + L + 1 s after the window's first request;
 //  3. exactly one write per window the user sent in (pacing.ts derives why),
 //     so rows = the sum over users of their active windows: not one more, not one less.
+import type pg from 'pg';
 import type { RequestRecord } from './load';
 import type { WriteRow } from './observations';
 
@@ -147,4 +148,42 @@ function longestWriteFree(times: number[], writes: number[], slackMs: number): n
     if (first <= i) longest = Math.max(longest, b - (times[first] as number));
   }
   return longest;
+}
+
+/**
+ * Every row of the write log, judged by the database itself: `forward` (the
+ * new last_login is later than the one it replaced), `spaced` (by at least the
+ * touch interval) and `chained` (the replaced value is the user's previous
+ * logged one: no write escaped the log).
+ *
+ * @example (await readWrites(stack.pool, 2)).every((w) => w.forward) // true
+ */
+export async function readWrites(pool: pg.Pool, touchIntervalSeconds: number): Promise<WriteRow[]> {
+  const { rows } = await pool.query<{
+    seq: string;
+    user_id: string;
+    value_ms: number;
+    old_ms: number | null;
+    forward: boolean;
+    spaced: boolean;
+    chained: boolean;
+  }>(
+    `SELECT seq, user_id,
+       extract(epoch FROM value)::float8 * 1000 AS value_ms,
+       extract(epoch FROM old_value)::float8 * 1000 AS old_ms,
+       (old_value IS NULL OR value > old_value) AS forward,
+       (old_value IS NULL OR value - old_value >= make_interval(secs => $1)) AS spaced,
+       (old_value IS NOT DISTINCT FROM lag(value) OVER (PARTITION BY user_id ORDER BY seq)) AS chained
+     FROM last_login_writes ORDER BY seq`,
+    [touchIntervalSeconds],
+  );
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    userId: r.user_id,
+    valueMs: r.value_ms,
+    oldMs: r.old_ms,
+    forward: r.forward,
+    spaced: r.spaced,
+    chained: r.chained,
+  }));
 }

@@ -1,6 +1,6 @@
-// Background work (the Worker's waitUntil claims, write-backs and UPDATEs)
-// lands after the answers. Before counters are read or reset, they must hold
-// still: this polls them until they have not moved for `quietMs`.
+// Background work (a Worker's waitUntil claims, write-backs and UPDATEs) lands
+// after the answers. Before counters are read or reset they must hold still:
+// this polls them until they have not moved for `quietMs`.
 
 /**
  * Resolves with the last reading once `read()` has given the same value (by `same`, default `===`)

@@ -3,6 +3,7 @@
 // used entry, so the newest must still be served from L1 and the first one
 // must not — provided its entry cannot have simply expired, which is why the
 // probe is conclusive only when it took less than the L1 TTL.
+import { servedLabel } from '../harness/format';
 import type { Isolate } from './isolates';
 
 /** What the probe saw. */
@@ -20,9 +21,6 @@ export interface L1Probe {
   conclusive: boolean;
 }
 
-const servedBy = (serverTiming: string | null) =>
-  /cache;(?:dur=[\d.]+;)?desc="(\w+)"/.exec(serverTiming ?? '')?.[1] ?? '';
-
 /**
  * Runs the probe with `tokens.length` = M + 1 sessions never seen by `isolate`.
  *
@@ -35,7 +33,7 @@ export async function probeL1Bound(isolate: Isolate, tokens: string[], l1TtlMs: 
     const res = await isolate.fetch('/api/orders?probe', token);
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`L1 probe answered ${res.status}`);
-    return servedBy(res.headers.get('Server-Timing'));
+    return servedLabel(res.headers.get('Server-Timing')) ?? '';
   };
   const start = performance.now();
   // One at a time: the order of insertion is what the bound is about.

@@ -11,7 +11,7 @@
 // claims, ~9,000 events).
 
 import { describe, expect, it } from 'vitest';
-import { compareFigures, worstRelative } from './compare';
+import { compareFigures, worstRelative } from './figures';
 import { estimate, poissonSqlSelectsPerSecond, sqlSelectsPerSecond } from './model';
 import { type SimulationParams, type SimulationResult, simulate } from './simulate';
 

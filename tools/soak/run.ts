@@ -3,16 +3,16 @@
 // lock and memory sampling. Returns what was observed; checks.ts judges it.
 import { randomBytes } from 'node:crypto';
 import { type LocalStack, startLocalStack } from '../../dev/stack';
-import { mintToken } from '../../dev/tokens';
-import { holdStill } from '../settle';
-import { CONTROL_SOURCE } from './control';
-import { liveHeap } from './heap';
-import { type Isolate, type IsolateSpec, rssMiB, startIsolates } from './isolates';
+import { addUsers, openSessions } from '../harness/logins';
+import { holdStill } from '../harness/settle';
+import { CONTROL_SOURCE, type Isolate, type IsolateSpec, startIsolates } from './isolates';
 import { type RequestRecord, runLoad } from './load';
 import { sampleLocks } from './locks';
-import type { MemorySamples, SoakObservations, SoakSettings } from './observations';
+import { memorySampler } from './memory';
+import type { SoakObservations, SoakSettings } from './observations';
 import { createPacing } from './pacing';
 import { probeL1Bound } from './probe';
+import { readWrites } from './write-rules';
 
 /** Inputs of a soak run; the services and the bundle are required, the rest has defaults. */
 export interface SoakOptions extends Partial<SoakSettings> {
@@ -54,11 +54,8 @@ const QUIET_MS = 400;
  * evaluate(observed).passed // true
  */
 export async function runSoak(options: SoakOptions): Promise<SoakObservations> {
-  const settings: SoakSettings = { ...SOAK_DEFAULTS };
-  for (const key of Object.keys(SOAK_DEFAULTS) as (keyof SoakSettings)[]) {
-    const value = options[key];
-    if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value;
-  }
+  const given = Object.entries(options).filter(([k, v]) => k in SOAK_DEFAULTS && v !== undefined);
+  const settings: SoakSettings = { ...SOAK_DEFAULTS, ...Object.fromEntries(given) };
   const log = options.log ?? (() => undefined);
   const secrets = {
     jwtSecret: `soak-jwt-${randomBytes(24).toString('hex')}`,
@@ -139,27 +136,8 @@ async function withStack(
     stack.neon.resetStats();
     stack.upstash.resetStats();
     const marks = isolates.list.map((i) => i.output.stdout.length);
-    // /healthz requests that keep an isolate's event loop running while its heap is read.
-    let pokes = 0;
-    const memory = isolates.list.map(() => ({
-      rss: { start: Number.NaN, middle: Number.NaN, end: Number.NaN },
-      heap: { start: Number.NaN, middle: Number.NaN, end: Number.NaN },
-    }));
-    const sampleMemory = async (at: keyof MemorySamples) => {
-      for (const [i, isolate] of isolates.list.entries()) {
-        const m = memory[i] as (typeof memory)[number];
-        const poke = async () => {
-          const res = await isolate.fetch('/healthz', '');
-          await res.arrayBuffer();
-          if (isolate !== control) pokes++;
-        };
-        // The heap first: its full GC can only lower the RSS read right after.
-        const heap = await liveHeap(isolate.inspectorUrl, poke);
-        m.heap[at] = heap ? heap.usedMiB + heap.backingMiB : Number.NaN;
-        m.rss[at] = (await rssMiB(isolate.pid)) ?? Number.NaN;
-      }
-    };
-    await sampleMemory('start');
+    const memory = memorySampler(isolates.list, control);
+    await memory.sample('start');
 
     log(`load: ${settings.requests} requests, ${settings.users} users, concurrency ${settings.concurrency}`);
     const pacing = createPacing(settings);
@@ -176,7 +154,7 @@ async function withStack(
       deadline: Date.now() + settings.timeLimitSeconds * 1000,
       ...(options.signal ? { signal: options.signal } : {}),
       onSent(sent) {
-        if (sent === Math.ceil(settings.requests / 2)) middle = sampleMemory('middle');
+        if (sent === Math.ceil(settings.requests / 2)) middle = memory.sample('middle');
         // The echo origin keeps every request it saw; the soak does not need them.
         if (sent % 1000 === 0 && stack.origin) stack.origin.seen.length = 0;
         if (sent % 10_000 === 0) log(`${sent} requests sent`);
@@ -186,10 +164,10 @@ async function withStack(
     log(`load done (${load.stoppedBy}); waiting for background writes to land`);
     await holdStill(counters, QUIET_MS);
     const lockSamples = await locks.stop();
-    await sampleMemory('end');
+    await memory.sample('end');
     const neon = stack.neon.stats();
     const upstash = stack.upstash.stats();
-    const writes = await readWrites(stack, settings.touchIntervalSeconds);
+    const writes = await readWrites(stack.pool, settings.touchIntervalSeconds);
     const postgresVersion = await stack.pool
       .query<{ v: string }>("SELECT current_setting('server_version') AS v")
       .then((r) => r.rows[0]?.v ?? 'unknown');
@@ -215,8 +193,8 @@ async function withStack(
         records: load.records satisfies RequestRecord[],
         control: load.control,
       },
-      requestsSentOutsideLoad: sentOutsideLoad + pokes,
-      pokesDuringLoad: pokes,
+      requestsSentOutsideLoad: sentOutsideLoad + memory.pokes(),
+      pokesDuringLoad: memory.pokes(),
       writeLogPosition: logPosition,
       writes,
       neon,
@@ -229,7 +207,7 @@ async function withStack(
         control: i === control,
         requests:
           i === control ? load.control.sent : load.records.filter((r) => r.isolate === i.index).length,
-        ...(memory[i.index] as (typeof memory)[number]),
+        ...(memory.samples[i.index] as (typeof memory.samples)[number]),
       })),
       probe,
       output,
@@ -248,16 +226,11 @@ async function withStack(
   }
 }
 
-/** Users with a live session each (`s-<id>`), and one token per user. */
+/** Users with a live session each, and one token per user. */
 async function seed(stack: LocalStack, ids: string[], secret: string): Promise<Map<string, string>> {
-  await stack.pool.query('INSERT INTO users (id, username) SELECT u, u FROM unnest($1::text[]) u', [ids]);
-  await stack.pool.query(
-    `INSERT INTO sessions (id, user_id, expires_at)
-     SELECT 's-' || u, u, now() + interval '1 hour' FROM unnest($1::text[]) u`,
-    [ids],
-  );
-  const tokens = await Promise.all(ids.map((id) => mintToken({ secret, userId: id, sessionId: `s-${id}` })));
-  return new Map(ids.map((id, i) => [id, tokens[i] as string]));
+  await addUsers(stack.pool, ids);
+  const logins = await openSessions(stack.pool, ids, secret, 'soak');
+  return new Map(logins.map((l) => [l.userId, l.token]));
 }
 
 /** `count` requests over `tokens`, 8 at a time; throws on any non-200. Returns how many were sent. */
@@ -273,40 +246,4 @@ async function warmUp(isolate: Isolate, tokens: string[], count: number): Promis
   };
   await Promise.all(Array.from({ length: 8 }, lane));
   return count;
-}
-
-/**
- * Every row of the write log, judged by the database itself: `forward` (the
- * new last_login is later than the one it replaced), `spaced` (by at least the
- * touch interval) and `chained` (the replaced value is the user's previous
- * logged one: no write escaped the log).
- */
-async function readWrites(stack: LocalStack, touchIntervalSeconds: number) {
-  const { rows } = await stack.pool.query<{
-    seq: string;
-    user_id: string;
-    value_ms: number;
-    old_ms: number | null;
-    forward: boolean;
-    spaced: boolean;
-    chained: boolean;
-  }>(
-    `SELECT seq, user_id,
-       extract(epoch FROM value)::float8 * 1000 AS value_ms,
-       extract(epoch FROM old_value)::float8 * 1000 AS old_ms,
-       (old_value IS NULL OR value > old_value) AS forward,
-       (old_value IS NULL OR value - old_value >= make_interval(secs => $1)) AS spaced,
-       (old_value IS NOT DISTINCT FROM lag(value) OVER (PARTITION BY user_id ORDER BY seq)) AS chained
-     FROM last_login_writes ORDER BY seq`,
-    [touchIntervalSeconds],
-  );
-  return rows.map((r) => ({
-    seq: Number(r.seq),
-    userId: r.user_id,
-    valueMs: r.value_ms,
-    oldMs: r.old_ms,
-    forward: r.forward,
-    spaced: r.spaced,
-    chained: r.chained,
-  }));
 }

@@ -7,6 +7,7 @@
 // u's location sees Poisson(λ = r/k). Every formula is per user, times users;
 // the number of locations only sets how many users share an isolate.
 
+import type { Figures } from './figures';
 import { type ReadRenewal, type RefillCycle, refillCycle } from './renewal';
 
 /** Inputs of the model (and of the simulation, which adds its own knobs). */
@@ -74,52 +75,6 @@ export function resolveParams(p: CapacityParams): ResolvedParams {
   if (problems.length > 0) throw new RangeError(`invalid capacity parameters: ${problems.join('; ')}`);
   return resolved;
 }
-
-/** The figures the model and the simulation both produce (all users together). */
-export interface Figures {
-  /** Share of requests answered from L1 with no network call. */
-  l1HitRatio: number;
-  /** Share of requests that joined a read already in flight in their isolate (0 when d = 0). */
-  coalescedRatio: number;
-  redisReadsPerSecond: number;
-  /** `SET session:<sid> … NX EX C` after each SELECT. */
-  redisWriteBacksPerSecond: number;
-  /** `SET touch:<uid> … NX EX T`, won or lost. */
-  redisMarkerClaimsPerSecond: number;
-  /** Write-backs + marker claims: every write command of the hot path. */
-  redisWritesPerSecond: number;
-  /** Claims that found the marker already set (a race between isolates; 0 when d = 0). */
-  lostMarkerClaimsPerSecond: number;
-  /** Write-backs refused by NX (a race between isolates; 0 when d = 0). */
-  rejectedWriteBacksPerSecond: number;
-  sqlSelectsPerSecond: number;
-  sqlUpdatesPerSecond: number;
-  /** (Redis reads + Redis writes) ÷ requests: one REST call each. */
-  redisRoundTripsPerRequest: number;
-  redisWritesPerRequest: number;
-  /** (SELECT + UPDATE) ÷ requests. */
-  sqlStatementsPerRequest: number;
-  /** Requests ÷ UPDATEs: how many times fewer UPDATEs than one per request. */
-  updateReduction: number;
-}
-
-/** Figure names in display order, with a label and unit for tables. */
-export const FIGURES: readonly { key: keyof Figures; label: string }[] = [
-  { key: 'l1HitRatio', label: 'L1 hit ratio' },
-  { key: 'coalescedRatio', label: 'coalesced ratio' },
-  { key: 'redisReadsPerSecond', label: 'Redis reads/s (MGET)' },
-  { key: 'redisWriteBacksPerSecond', label: 'Redis write-backs/s (SET NX EX C)' },
-  { key: 'redisMarkerClaimsPerSecond', label: 'Redis marker claims/s (SET NX EX T)' },
-  { key: 'redisWritesPerSecond', label: 'Redis writes/s (total)' },
-  { key: 'lostMarkerClaimsPerSecond', label: '  of which lost claims/s' },
-  { key: 'rejectedWriteBacksPerSecond', label: '  of which refused write-backs/s' },
-  { key: 'sqlSelectsPerSecond', label: 'SQL SELECT/s' },
-  { key: 'sqlUpdatesPerSecond', label: 'SQL UPDATE/s' },
-  { key: 'redisRoundTripsPerRequest', label: 'Redis round trips/request' },
-  { key: 'redisWritesPerRequest', label: 'Redis writes/request' },
-  { key: 'sqlStatementsPerRequest', label: 'SQL statements/request' },
-  { key: 'updateReduction', label: 'UPDATE reduction (×)' },
-];
 
 /** Per-user quantities every formula starts from. */
 interface PerUser {
@@ -191,25 +146,13 @@ export function sqlUpdatesPerSecond(params: CapacityParams): number {
   return p.activeUsers / cycleOf(p, p.touchIntervalSeconds).length;
 }
 
-/** Redis write commands per second, by kind. */
-export interface RedisWrites {
-  /** One per SELECT. */
-  writeBacks: number;
-  /** Write-backs refused by NX: a racing read's, after the first one's landed. */
-  rejectedWriteBacks: number;
-  /** One per UPDATE plus the lost ones. */
-  markerClaims: number;
-  lostMarkerClaims: number;
-  total: number;
-}
-
 /**
  * Redis write commands/s: one write-back per SELECT and one marker claim per
  * read that saw the marker absent: users · (1 + R_T) / (T + d + W_T), of
  * which users · R_T / (T + d + W_T) are lost races.
  * @example redisWritesPerSecond({ requestsPerSecond: 1, activeUsers: 1, locations: 1, isolatesPerLocation: 1, l1TtlSeconds: 0 }).writeBacks // 1/11
  */
-export function redisWritesPerSecond(params: CapacityParams): RedisWrites {
+export function redisWritesPerSecond(params: CapacityParams) {
   const p = resolveParams(params);
   const session = cycleOf(p, p.cacheTtlSeconds);
   const marker = cycleOf(p, p.touchIntervalSeconds);
@@ -217,6 +160,7 @@ export function redisWritesPerSecond(params: CapacityParams): RedisWrites {
   const markerClaims = (p.activeUsers * (1 + marker.racers)) / marker.length;
   return {
     writeBacks,
+    // Refused by NX: a racing read's, after the first one's landed.
     rejectedWriteBacks: (p.activeUsers * session.racers) / session.length,
     markerClaims,
     lostMarkerClaims: (p.activeUsers * marker.racers) / marker.length,

@@ -1,9 +1,9 @@
 // Markdown tables of the capacity model and of its check by simulation, as
 // pasted into docs/capacity.md.
-
-import { type FigureComparison, worstRelative } from './compare';
-import { type CapacityEstimate, FIGURES, type Figures, type ResolvedParams } from './model';
-import { figureEvents, type SimulationResult } from './simulate';
+import { formatNumber, formatPercent, table } from '../../tools/harness/format';
+import { FIGURES, type FigureComparison, figureEvents, worstRelative } from './figures';
+import type { CapacityEstimate, ResolvedParams } from './model';
+import type { SimulationResult } from './simulate';
 
 /** The model at one isolate count, with the Poisson SELECT figure for contrast. */
 export interface ModelColumn {
@@ -21,50 +21,8 @@ export interface SimulationRow {
   comparison: FigureComparison[];
 }
 
-/**
- * Multiplies the per-second figures by `factor` (ratios stay as they are).
- * @example scaleFigures(figures, 500).sqlUpdatesPerSecond // 500 × figures.sqlUpdatesPerSecond
- */
-export function scaleFigures(figures: Figures, factor: number): Figures {
-  const out = { ...figures };
-  for (const { key } of FIGURES) if (key.endsWith('PerSecond')) out[key] = figures[key] * factor;
-  return out;
-}
-
-/**
- * A number for a table: thousands separators from 1,000 up, else 4 significant digits.
- * @example formatNumber(95238.1) // '95,238'
- */
-export function formatNumber(n: number): string {
-  if (!Number.isFinite(n)) return n > 0 ? '∞' : n < 0 ? '−∞' : '–';
-  if (n === 0) return '0';
-  if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString('en-US');
-  return Number(n.toPrecision(4)).toLocaleString('en-US', { maximumSignificantDigits: 4 });
-}
-
-/**
- * A relative difference in percent with sign, two decimals.
- * @example formatPercent(-0.0123) // '−1.23 %'
- */
-export function formatPercent(x: number): string {
-  if (!Number.isFinite(x)) return x > 0 ? '+∞' : '−∞';
-  const s = (Math.abs(x) * 100).toFixed(2);
-  return `${x < 0 && s !== '0.00' ? '−' : '+'}${s} %`;
-}
-
 /** Events below which a simulated figure is too noisy to headline (±1 % at 10^4). */
 const SOLID_EVENTS = 10_000;
-
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
-  return [
-    line(header),
-    `|${widths.map((w, i) => (i === 0 ? '-' : '') + '-'.repeat(w + 1) + (i === 0 ? '' : ':')).join('|')}|`,
-    ...rows.map(line),
-  ];
-}
 
 function describe(p: ResolvedParams): string {
   const r = p.requestsPerSecond / p.activeUsers;

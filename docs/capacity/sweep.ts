@@ -1,16 +1,17 @@
 // How good are the SELECT and UPDATE formulas away from the default
 // scenario? A grid of per-user rates, isolate counts and L/C ratios, each
 // simulated with ~10^6 requests, against the model and against the simpler
-// formula that treats Redis reads as Poisson (`main.ts --sweep`).
+// formula that treats Redis reads as Poisson (`npm run capacity -- --sweep`).
 
+import { formatNumber, formatPercent, table } from '../../tools/harness/format';
 import {
   type CapacityParams,
   poissonSqlSelectsPerSecond,
   sqlSelectsPerSecond,
   sqlUpdatesPerSecond,
 } from './model';
-import { formatNumber, formatPercent } from './report';
-import { scaledScenario, simulate } from './simulate';
+import { scaledScenario } from './scenario';
+import { simulate } from './simulate';
 
 /** One grid point: the model's and the Poisson formula's relative difference to the simulation. */
 export interface SweepRow {
@@ -86,31 +87,36 @@ export function sweepPoint(grid: CapacityParams, seed: number): SweepRow {
  * @example console.log(formatSweep(sweepGrid().map((p) => sweepPoint(p, 1))));
  */
 export function formatSweep(rows: readonly SweepRow[]): string {
-  const header =
-    '| r /s | k | L1 s | C s | d ms | λL | SELECTs simulated | SELECT/s model | SELECT/s Poisson | UPDATE/s model |';
-  const lines = [header, '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
-  for (const row of rows) {
-    const p = row.params;
-    const cells = [
-      formatNumber(p.requestsPerSecond / p.activeUsers),
-      String(p.isolatesPerLocation),
-      String(p.l1TtlSeconds),
-      String(p.cacheTtlSeconds),
-      String((p.readRttSeconds ?? 0) * 1000),
-      formatNumber(row.lambdaL),
-      formatNumber(row.simulatedSelects),
-      formatPercent(row.select),
-      formatPercent(row.poissonSelect),
-      formatPercent(row.update),
-    ];
-    lines.push(`| ${cells.join(' | ')} |`);
-  }
+  const header = [
+    'r /s',
+    'k',
+    'L1 s',
+    'C s',
+    'd ms',
+    'λL',
+    'SELECTs simulated',
+    'SELECT/s model',
+    'SELECT/s Poisson',
+    'UPDATE/s model',
+  ];
+  const cells = rows.map(({ params: p, ...row }) => [
+    formatNumber(p.requestsPerSecond / p.activeUsers),
+    String(p.isolatesPerLocation),
+    String(p.l1TtlSeconds),
+    String(p.cacheTtlSeconds),
+    String((p.readRttSeconds ?? 0) * 1000),
+    formatNumber(row.lambdaL),
+    formatNumber(row.simulatedSelects),
+    formatPercent(row.select),
+    formatPercent(row.poissonSelect),
+    formatPercent(row.update),
+  ]);
   const worst = (pick: (r: SweepRow) => number) =>
     `${(Math.max(...rows.map((r) => Math.abs(pick(r)))) * 100).toFixed(2)} %`;
-  lines.push(
+  return [
+    ...table(header, cells, 0),
     '',
     `largest |difference| to the simulation: SELECT/s model ${worst((r) => r.select)}, ` +
       `Poisson formula ${worst((r) => r.poissonSelect)}; UPDATE/s model ${worst((r) => r.update)}`,
-  );
-  return lines.join('\n');
+  ].join('\n');
 }

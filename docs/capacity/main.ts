@@ -1,12 +1,12 @@
-// `npx tsx bench/capacity/main.ts [options]`: the capacity model at internet
+// `npm run capacity [-- options]`: the capacity model at internet
 // scale for k = 1, 4, 16 isolates per location (and --isolates), and for each
 // k a simulation of the same scenario scaled down to a few thousand users
 // (same rate per user, same isolates per location), with the difference per
 // figure. Pure computation: no network, deterministic for a given --seed.
 
 import { parseArgs } from 'node:util';
-import { parseCli } from '../cli';
-import { compareFigures } from './compare';
+import { numberArg, parseCli, runMain } from '../../tools/harness/cli';
+import { compareFigures, scaleFigures } from './figures';
 import {
   type CapacityParams,
   estimate,
@@ -14,11 +14,12 @@ import {
   poissonSqlSelectsPerSecond,
   resolveParams,
 } from './model';
-import { formatReport, type ModelColumn, type SimulationRow, scaleFigures } from './report';
-import { scaledScenario, simulate } from './simulate';
+import { formatReport, type ModelColumn, type SimulationRow } from './report';
+import { scaledScenario } from './scenario';
+import { simulate } from './simulate';
 import { formatSweep, sweepGrid, sweepPoint } from './sweep';
 
-const USAGE = `usage: npx tsx bench/capacity/main.ts [options]
+const USAGE = `usage: npm run capacity -- [options]
   --requests N       requests per second, all users (default 100000)
   --users N          active users (default 1000000)
   --locations N      edge locations (default 300)
@@ -37,75 +38,65 @@ const USAGE = `usage: npx tsx bench/capacity/main.ts [options]
                      of rates, k and L/C (68 points, ~10^6 requests each)
   --json             print JSON instead of the tables`;
 
-function number(
-  name: string,
-  raw: string | undefined,
-  fallback: number,
-  opts: { integer?: boolean; min: number },
-) {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n < opts.min || (opts.integer && !Number.isInteger(n))) {
-    throw new RangeError(`--${name} must be ${opts.integer ? 'an integer' : 'a number'} ≥ ${opts.min}`);
-  }
-  return n;
-}
+const positive = { min: Number.MIN_VALUE, integer: false };
+const zeroOrMore = { min: 0, integer: false };
+const whole = { min: 1 };
+const FLAGS = [
+  'requests',
+  'users',
+  'locations',
+  'isolates',
+  'l1',
+  'ttl',
+  'interval',
+  'rtt-ms',
+  'cpu-l1-hit',
+  'cpu-l1-miss',
+  'sim-users',
+  'sim-locations',
+  'sim-requests',
+  'seed',
+] as const;
 
 function parseOptions(argv: string[]) {
-  const flags = [
-    'requests',
-    'users',
-    'locations',
-    'isolates',
-    'l1',
-    'ttl',
-    'interval',
-    'rtt-ms',
-    'cpu-l1-hit',
-    'cpu-l1-miss',
-    'sim-users',
-    'sim-locations',
-    'sim-requests',
-    'seed',
-  ] as const;
   const { values } = parseArgs({
     args: argv,
     options: {
-      ...Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])),
+      ...Object.fromEntries(FLAGS.map((f) => [f, { type: 'string' as const }])),
       json: { type: 'boolean', default: false },
       sweep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
-    strict: true,
   });
   const v = values as Record<string, string | boolean | undefined>;
-  const s = (f: (typeof flags)[number]) => v[f] as string | undefined;
+  const s = (f: (typeof FLAGS)[number]) => v[f] as string | undefined;
   const d = INTERNET_SCALE;
-  const cpuHit = s('cpu-l1-hit');
-  const cpuMiss = s('cpu-l1-miss');
-  const params: CapacityParams = {
-    requestsPerSecond: number('requests', s('requests'), d.requestsPerSecond, { min: Number.MIN_VALUE }),
-    activeUsers: number('users', s('users'), d.activeUsers, { integer: true, min: 1 }),
-    locations: number('locations', s('locations'), d.locations, { integer: true, min: 1 }),
-    isolatesPerLocation: number('isolates', s('isolates'), d.isolatesPerLocation, { integer: true, min: 1 }),
-    l1TtlSeconds: number('l1', s('l1'), d.l1TtlSeconds, { min: 0 }),
-    cacheTtlSeconds: number('ttl', s('ttl'), d.cacheTtlSeconds, { min: Number.MIN_VALUE }),
-    touchIntervalSeconds: number('interval', s('interval'), d.touchIntervalSeconds, {
-      min: Number.MIN_VALUE,
-    }),
-    readRttSeconds: number('rtt-ms', s('rtt-ms'), 0, { min: 0 }) / 1000,
+  const cpu = (flag: 'cpu-l1-hit' | 'cpu-l1-miss') => {
+    const raw = s(flag);
+    return raw === undefined ? undefined : numberArg(flag, raw, 0, zeroOrMore);
   };
-  if (cpuHit !== undefined) params.cpuMsL1Hit = number('cpu-l1-hit', cpuHit, 0, { min: 0 });
-  if (cpuMiss !== undefined) params.cpuMsL1Miss = number('cpu-l1-miss', cpuMiss, 0, { min: 0 });
+  const [cpuMsL1Hit, cpuMsL1Miss] = [cpu('cpu-l1-hit'), cpu('cpu-l1-miss')];
+  const params: CapacityParams = {
+    requestsPerSecond: numberArg('requests', s('requests'), d.requestsPerSecond, positive),
+    activeUsers: numberArg('users', s('users'), d.activeUsers, whole),
+    locations: numberArg('locations', s('locations'), d.locations, whole),
+    isolatesPerLocation: numberArg('isolates', s('isolates'), d.isolatesPerLocation, whole),
+    l1TtlSeconds: numberArg('l1', s('l1'), d.l1TtlSeconds, zeroOrMore),
+    cacheTtlSeconds: numberArg('ttl', s('ttl'), d.cacheTtlSeconds, positive),
+    touchIntervalSeconds: numberArg('interval', s('interval'), d.touchIntervalSeconds, positive),
+    readRttSeconds: numberArg('rtt-ms', s('rtt-ms'), 0, zeroOrMore) / 1000,
+    ...(cpuMsL1Hit === undefined ? {} : { cpuMsL1Hit }),
+    ...(cpuMsL1Miss === undefined ? {} : { cpuMsL1Miss }),
+  };
   return {
     help: v.help === true,
     json: v.json === true,
     sweep: v.sweep === true,
     params: resolveParams(params),
-    simUsers: number('sim-users', s('sim-users'), 2000, { integer: true, min: 1 }),
-    simLocations: number('sim-locations', s('sim-locations'), 20, { integer: true, min: 1 }),
-    simRequests: number('sim-requests', s('sim-requests'), 1_000_000, { integer: true, min: 1 }),
-    seed: number('seed', s('seed'), 1, { integer: true, min: 0 }),
+    simUsers: numberArg('sim-users', s('sim-users'), 2000, whole),
+    simLocations: numberArg('sim-locations', s('sim-locations'), 20, whole),
+    simRequests: numberArg('sim-requests', s('sim-requests'), 1_000_000, whole),
+    seed: numberArg('seed', s('seed'), 1, { min: 0 }),
   };
 }
 
@@ -113,7 +104,7 @@ function main(): number {
   const argv = process.argv.slice(2);
   const opts = parseCli(argv, parseOptions, USAGE);
   if (typeof opts === 'number') return opts;
-  const command = `npx tsx bench/capacity/main.ts${argv.length > 0 ? ` ${argv.join(' ')}` : ''}`;
+  const command = `npm run capacity${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
   if (opts.sweep) {
     const rows = sweepGrid().map((p) => sweepPoint(p, opts.seed));
     console.log(
@@ -151,4 +142,4 @@ function main(): number {
   return 0;
 }
 
-process.exitCode = main();
+runMain('capacity', main);

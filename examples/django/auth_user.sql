@@ -1,6 +1,8 @@
 -- Django's auth_user on PostgreSQL, as `python manage.py migrate` leaves it
--- with Django 4.2 / 5.x (contrib.auth migrations 0001 … 0012). Used by
--- edge-auth's tests (test/django.test.ts, test/django-login.test.ts), and handy
+-- with Django 4.2 / 5.x (contrib.auth migrations 0001 … 0012). Django 3.2 has
+-- the same columns and types; only its id default is a `serial` sequence
+-- (test/django-example.test.ts migrates a real 3.2). Used by edge-auth's tests
+-- without Django (test/django.test.ts, test/django-login.test.ts), and handy
 -- to try edge-auth without a Django project.
 --
 -- Sources (github.com/django/django):

@@ -4,8 +4,9 @@ import { aptInstall, canAptInstall } from './apt';
 import { send } from './proxies';
 
 /** Debian's interpreter, not a pyenv shim: the apt packages install their modules for it. */
-const PYTHON = '/usr/bin/python3';
-const APT_PACKAGES = ['python3-django', 'python3-gunicorn'];
+export const PYTHON = '/usr/bin/python3';
+/** Python modules the origin needs, each with the Debian package that provides it for PYTHON. */
+const DJANGO_MODULES: Record<string, string> = { django: 'python3-django', gunicorn: 'python3-gunicorn' };
 const FIXTURE = fileURLToPath(new URL('../fixtures/django-origin/', import.meta.url));
 const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -27,28 +28,56 @@ export interface DjangoEcho {
   headers: Record<string, string>;
 }
 
+/** Another Django project than the fixture; every field defaults to the fixture's. */
+export interface DjangoOriginOptions {
+  /** The project's directory (gunicorn's `--chdir`). */
+  project?: string;
+  /** The WSGI callable, `module:name`. Default `wsgi:application`. */
+  app?: string;
+  /** Django's environment (settings, secrets): passed in the environment, never on a command line. */
+  env?: Record<string, string>;
+  /** Threads per worker (gunicorn's gthread worker). Default: the sync worker. */
+  threads?: number;
+  /** Ready once GET `path` answers 200 with `contains` in its body. Default the fixture's `/login/`. */
+  ready?: { path: string; contains: string; headers?: Record<string, string> };
+  /** More Python modules the project imports, with their Debian packages (`{ psycopg2: 'python3-psycopg2' }`). */
+  modules?: Record<string, string>;
+}
+
 /**
- * Starts the Django project in test/fixtures/django-origin under the real gunicorn (Debian's
- * `python3-django` 3.2 and `python3-gunicorn`, apt-installed when missing and allowed) on a
- * port of 127.0.0.1 that gunicorn picks itself, so no other process can take it in between.
- * Resolves once Django answers; `stop()` ends the master and its worker.
+ * Starts the Django project in test/fixtures/django-origin (or `options.project`) under the real
+ * gunicorn (Debian's `python3-django` 3.2 and `python3-gunicorn`, apt-installed when missing and
+ * allowed) on a port of 127.0.0.1 that gunicorn picks itself, so no other process can take it in
+ * between. Resolves once Django answers; `stop()` ends the master and its worker.
  *
  * @example
  * const django = await startDjangoOrigin();
  * await send(`${django.url}/login/account/`, { headers: { SCRIPT_NAME: '/login' } }); // the private view
  * await django.stop();
  */
-export async function startDjangoOrigin() {
-  await ensurePackages();
+export async function startDjangoOrigin(options: DjangoOriginOptions = {}) {
+  await ensurePythonModules(options.modules);
+  const threads = options.threads ? ['--threads', String(options.threads)] : [];
   const child = spawn(
     PYTHON,
     // Port 0: gunicorn binds a free port itself and logs it, so nothing can take it in between.
-    ['-m', 'gunicorn', '--chdir', FIXTURE, '--bind', '127.0.0.1:0', '--workers', '1', 'wsgi:application'],
+    [
+      '-m',
+      'gunicorn',
+      '--chdir',
+      options.project ?? FIXTURE,
+      '--bind',
+      '127.0.0.1:0',
+      '--workers',
+      '1',
+      ...threads,
+      options.app ?? 'wsgi:application',
+    ],
     {
       // Its own process group: the master and its worker end together, even if this process dies.
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
+      env: { PATH: process.env.PATH, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', ...options.env },
     },
   );
   const running = trackGroup(child);
@@ -65,7 +94,7 @@ export async function startDjangoOrigin() {
 
   const stop = () => running.end();
   try {
-    const url = await ready(bound, running.exited);
+    const url = await ready(bound, running.exited, options.ready ?? FIXTURE_READY);
     return { url, stop, output: () => output };
   } catch (err) {
     await stop();
@@ -75,8 +104,15 @@ export async function startDjangoOrigin() {
 
 export type DjangoOrigin = Awaited<ReturnType<typeof startDjangoOrigin>>;
 
+/** What the fixture's login view answers. */
+const FIXTURE_READY = { path: '/login/', contains: '"view": "login"' };
+
 /** Waits for gunicorn's bound address, then until Django itself answers there, within one deadline. */
-async function ready(bound: Promise<string>, exited: Promise<string>): Promise<string> {
+async function ready(
+  bound: Promise<string>,
+  exited: Promise<string>,
+  probe: NonNullable<DjangoOriginOptions['ready']>,
+): Promise<string> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   const died = exited.then((why): never => {
     throw new Error(`exited (${why})`);
@@ -94,8 +130,11 @@ async function ready(bound: Promise<string>, exited: Promise<string>): Promise<s
   }
   let last = 'no answer yet';
   while (Date.now() < deadline) {
-    const res = await Promise.race([send(`${url}/login/`, { timeoutMs: 2000 }).catch((e: Error) => e), died]);
-    if (!(res instanceof Error) && res.status === 200 && res.body.includes('"view": "login"')) return url;
+    const res = await Promise.race([
+      send(`${url}${probe.path}`, { timeoutMs: 2000, headers: probe.headers ?? {} }).catch((e: Error) => e),
+      died,
+    ]);
+    if (!(res instanceof Error) && res.status === 200 && res.body.includes(probe.contains)) return url;
     last = res instanceof Error ? res.message : `answered ${res.status}`;
     await Promise.race([new Promise((r) => setTimeout(r, 50)), died]);
   }
@@ -144,13 +183,23 @@ function trackGroup(child: ChildProcess) {
 
 let installing: Promise<void> | undefined;
 
-/** Django and gunicorn for Debian's python3: installed with apt-get when missing and allowed. */
-async function ensurePackages(): Promise<void> {
-  const present = () => spawnSync(PYTHON, ['-c', 'import django, gunicorn']).status === 0;
+/**
+ * Django, gunicorn and `extra` modules for Debian's python3 ({@link PYTHON}): installed with apt-get
+ * when missing and allowed.
+ *
+ * @example
+ * await ensurePythonModules({ psycopg2: 'python3-psycopg2' }); // then run manage.py with PYTHON
+ */
+export async function ensurePythonModules(extra: Record<string, string> = {}): Promise<void> {
+  const modules = { ...DJANGO_MODULES, ...extra };
+  const present = () => spawnSync(PYTHON, ['-c', `import ${Object.keys(modules).join(', ')}`]).status === 0;
   if (present()) return;
-  const hint = `install them with: apt-get install -y ${APT_PACKAGES.join(' ')}`;
-  if (!(await canAptInstall())) throw new Error(`Django or gunicorn is missing for ${PYTHON}; ${hint}`);
-  installing ??= aptInstall(APT_PACKAGES);
+  const packages = Object.values(modules);
+  const hint = `install them with: apt-get install -y ${packages.join(' ')}`;
+  const names = Object.keys(modules).join(', ');
+  if (!(await canAptInstall())) throw new Error(`${names}: one is missing for ${PYTHON}; ${hint}`);
+  // One install at a time: apt-get holds the dpkg lock.
+  installing = (installing ?? Promise.resolve()).catch(() => undefined).then(() => aptInstall(packages));
   await installing;
-  if (!present()) throw new Error(`Django or gunicorn is still missing after apt-get install; ${hint}`);
+  if (!present()) throw new Error(`${names}: one is still missing after apt-get install; ${hint}`);
 }

@@ -6,11 +6,13 @@ edge-auth already verified the session and touches ``last_login`` at most
 once per user per interval. This reads the user lazily, by primary key, only
 when a view uses ``request.user``.
 
-settings.py: remove the old middleware and add this one after Django's
+settings.py: remove the old middleware and add this one (see
+example_site/settings.py). Without django.contrib.admin it is the only one
+that sets request.user; with the admin, list it after SessionMiddleware and
 AuthenticationMiddleware (whose request.user it replaces; the admin's system
-checks want that one listed):
+checks want them listed):
     MIDDLEWARE = [..., "django.contrib.auth.middleware.AuthenticationMiddleware",
-                  "yourapp.middleware.EdgeAuthMiddleware", ...]
+                  "accounts.middleware.EdgeAuthMiddleware", ...]
 
 Only safe when the app is reachable through edge-auth alone (it strips
 X-Auth-* headers from clients); otherwise verify X-Auth-Assertion.

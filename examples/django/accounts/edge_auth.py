@@ -11,8 +11,12 @@ connection (or set ``autocommit = True``).
     from .edge_auth import issue_session
 
     issued = issue_session(connection, user.pk, 14 * 24 * 3600, settings.EDGE_AUTH_SECRET)
-    response.set_cookie("session", issued.token, expires=issued.expires_at,
-                        secure=True, httponly=True, samesite="Lax")
+    response.set_cookie(settings.EDGE_AUTH_COOKIE, issued.token, expires=issued.expires_at,
+                        path="/", secure=settings.EDGE_AUTH_COOKIE_SECURE, httponly=True,
+                        samesite="Lax")
+
+(accounts/views.py does exactly that; example_site/settings.py explains the
+cookie's name and Secure flag.)
 
 Needs PyJWT (``pip install PyJWT``; Debian: ``python3-jwt``).
 """

@@ -13,6 +13,11 @@ export const DEV_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const DEV_DATABASE = 'edge_auth_dev';
 /** The user `npm run dev` seeds and `npm run token` mints for by default. */
 export const DEV_DEMO_USER = 'demo-user';
+/** Fixed ports of `edge-auth local`'s Upstash REST and Neon SQL-over-HTTP servers, so a `.dev.vars` keeps working. */
+export const LOCAL_UPSTASH_PORT = 8079;
+export const LOCAL_NEON_PORT = 8432;
+/** The database `edge-auth local` creates when no DATABASE_URL names one. */
+export const LOCAL_DATABASE = 'edge_auth_local';
 
 /** The dev database's name: EDGE_AUTH_DEV_DATABASE picks another (the tests use a throwaway one). */
 export function devDatabaseName(): string {

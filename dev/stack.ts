@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { migrate } from '../scripts/migrate';
+import type { UsersTableConfig } from '../src/config/database';
 import type { Env } from '../src/env';
 import { DEV_REDIS_TOKEN } from './defaults';
 import { type NeonServer, startNeonServer } from './neon/server';
@@ -18,6 +19,7 @@ import {
   type RedisService,
   type TestDatabase,
 } from './services';
+import type { RedisEngine } from './upstash/engine';
 import { createMemoryEngine } from './upstash/memory-engine';
 import { createRedisEngine } from './upstash/redis-engine';
 import { startUpstashServer, type UpstashServer } from './upstash/server';
@@ -38,6 +40,8 @@ export interface LocalStackOptions {
   postgresUrl?: string;
   /** Bearer token the Upstash servers accept. Default DEV_REDIS_TOKEN. */
   redisToken?: string;
+  /** The users table the migration references (`USERS_TABLE` …). Default: edge-auth's own `users`. */
+  users?: UsersTableConfig;
   /** Also start the echo origin. Default false. */
   origin?: boolean;
   /** Connections in `pool`. Default 4. */
@@ -50,6 +54,41 @@ export interface LocalStackOptions {
 export interface ProtocolServers {
   upstash: UpstashServer;
   neon: NeonServer;
+}
+
+/**
+ * The Redis connection (or in-memory keyspace) the Upstash servers of a stack share.
+ * @example const engine = openEngine(await ensureRedis()); …; await engine.close();
+ */
+export function openEngine(redis: RedisService): RedisEngine {
+  return redis.kind === 'memory' ? createMemoryEngine() : createRedisEngine(redis.url);
+}
+
+/** Where `startProtocolServers` listens; 0 (the default) picks a free port. */
+export interface ServerPorts {
+  upstashPort?: number;
+  neonPort?: number;
+}
+
+/**
+ * An Upstash REST server on `engine` and a Neon SQL-over-HTTP server in front of `postgres`, on
+ * 127.0.0.1. Closes the first if the second cannot start.
+ * @example const { upstash, neon } = await startProtocolServers(engine, postgres, 'token', {});
+ */
+export async function startProtocolServers(
+  engine: RedisEngine,
+  postgres: PostgresService,
+  token: string,
+  ports: ServerPorts,
+): Promise<ProtocolServers> {
+  const upstash = await startUpstashServer({ engine, token, port: ports.upstashPort ?? 0 });
+  try {
+    const neon = await startNeonServer({ upstream: postgres, port: ports.neonPort ?? 0 });
+    return { upstash, neon };
+  } catch (err) {
+    await upstash.close();
+    throw err;
+  }
 }
 
 /** A running local stack. */
@@ -104,7 +143,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.database ? { name: options.database } : {}),
     });
     if (!options.database) undo.push(() => database.drop());
-    const applied = await migrate(database.url);
+    const applied = await migrate(database.url, options.users ? { users: options.users } : {});
     log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date');
     const pool = new pg.Pool({ connectionString: database.url, max: options.poolSize ?? 4 });
     pool.on('error', () => undefined); // an idle client dies with its database; the pool replaces it
@@ -112,7 +151,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const writeLog = await installWriteLog(pool);
 
     // One Redis connection (or in-memory keyspace) shared by every Upstash server of the stack.
-    const engine = redis.kind === 'memory' ? createMemoryEngine() : createRedisEngine(redis.url);
+    const engine = openEngine(redis);
     undo.push(() => engine.close());
     const prefix = `edge-auth-${label}-${randomBytes(4).toString('hex')}:`;
     undo.push(async () => {
@@ -120,11 +159,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (Array.isArray(keys) && keys.length > 0) await engine.pipeline([['DEL', ...keys.map(String)]]);
     });
     const startServers = async (): Promise<ProtocolServers> => {
-      const upstash = await startUpstashServer({ engine, token });
-      undo.push(() => upstash.close());
-      const neon = await startNeonServer({ upstream: postgres });
-      undo.push(() => neon.close());
-      return { upstash, neon };
+      const servers = await startProtocolServers(engine, postgres, token, {});
+      undo.push(() => servers.upstash.close());
+      undo.push(() => servers.neon.close());
+      return servers;
     };
     const { upstash, neon } = await startServers();
     const origin = options.origin ? await startEchoOrigin() : undefined;

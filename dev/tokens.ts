@@ -1,35 +1,47 @@
 import { randomBytes } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { importJWK, type JWK, SignJWT } from 'jose';
 
 export interface MintOptions {
-  secret: string;
+  /** The HMAC secret; give it or `privateKey`. */
+  secret?: string;
+  /** A private JWK to sign with instead (set `algorithm` to its algorithm, e.g. 'ES256'). */
+  privateKey?: JWK;
   userId: string;
   sessionId: string;
   /** Lifetime in seconds; default one hour. */
   ttlSeconds?: number;
-  algorithm?: 'HS256' | 'HS384' | 'HS512';
+  /** Default HS256. */
+  algorithm?: string;
+  /** The `kid` header; none by default. */
+  kid?: string;
   issuer?: string;
-  audience?: string;
+  audience?: string | string[];
   /** Issue time, ms since the epoch; default now (tests with a controlled clock pass theirs). */
   at?: number;
 }
 
 /**
- * Mints an HMAC session token the way an origin's login view would.
+ * Mints a session token the way an origin's login view would, for a session that already exists.
  *
  * @example
  * const jwt = await mintToken({ secret, userId: 'u1', sessionId: 's1' });
+ * const rs = await mintToken({ privateKey: jwk, algorithm: 'RS256', kid: 'k1', userId: 'u1', sessionId: 's1' });
  */
 export async function mintToken(options: MintOptions): Promise<string> {
+  if (!options.privateKey && !options.secret) throw new TypeError('mintToken: give secret or privateKey');
+  const alg = options.algorithm ?? 'HS256';
+  const key = options.privateKey
+    ? await importJWK(options.privateKey, alg)
+    : new TextEncoder().encode(options.secret);
   const now = Math.floor((options.at ?? Date.now()) / 1000);
   let jwt = new SignJWT({ sid: options.sessionId })
-    .setProtectedHeader({ alg: options.algorithm ?? 'HS256', typ: 'JWT' })
+    .setProtectedHeader({ alg, typ: 'JWT', ...(options.kid ? { kid: options.kid } : {}) })
     .setSubject(options.userId)
     .setIssuedAt(now)
     .setExpirationTime(now + (options.ttlSeconds ?? 3600));
   if (options.issuer) jwt = jwt.setIssuer(options.issuer);
   if (options.audience) jwt = jwt.setAudience(options.audience);
-  return jwt.sign(new TextEncoder().encode(options.secret));
+  return jwt.sign(key);
 }
 
 /** What `createSession` needs of a database connection: a pg Pool or Client. */

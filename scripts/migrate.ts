@@ -1,9 +1,10 @@
+// The migration runner behind `edge-auth migrate` (cli/migrate.ts), `npm run migrate` and the local
+// stack: the schema templates of migrations/ applied in order, once each.
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { DEFAULT_USERS_TABLE, parseUsersTable, type UsersTableConfig } from '../src/config/database';
-import type { Env } from '../src/env';
+import { DEFAULT_USERS_TABLE, type UsersTableConfig } from '../src/config/database';
 import { quoteIdentifier, quoteTableName } from '../src/session/sql';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
@@ -168,23 +169,4 @@ async function checkUsersTable(client: pg.Client, users: UsersTableConfig): Prom
     );
   }
   return false;
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const url = process.env.DATABASE_URL;
-  const problems: string[] = [];
-  const users = parseUsersTable((name: keyof Env) => process.env[name]?.trim() || undefined, problems);
-  if (!url) problems.push('DATABASE_URL is required (a postgres:// URL reachable over TCP)');
-  if (problems.length > 0) {
-    console.error(problems.join('\n'));
-    process.exit(2);
-  }
-  migrate(url as string, { log: console.log, users })
-    .then((applied) =>
-      console.log(applied.length ? `${applied.length} migration(s) applied` : 'schema up to date'),
-    )
-    .catch((err: Error) => {
-      console.error(err.message);
-      process.exit(1);
-    });
 }

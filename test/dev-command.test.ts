@@ -1,13 +1,19 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jwtVerify } from 'jose';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { DEV_REDIS_TOKEN } from '../dev/defaults';
 import { instanceRecordPath } from '../dev/instance-lock';
+import { startEchoOrigin } from '../dev/origin';
 import { freePort } from '../dev/ports';
+import { createDatabase } from '../dev/services';
 import { EXAMPLE_SECRETS } from '../src/config/example-secrets';
+import { groupMembers, type Proc, processes, until } from './support/processes';
 
 /** One `npm run dev` (as `tsx dev/start.ts`, what the npm script runs) in a process group of its own. */
 interface DevRun {
@@ -31,9 +37,13 @@ describe('npm run dev', () => {
     DATABASE_URL: inject('postgresAdminUrl'),
   });
 
-  async function startDev(env: Record<string, string> = {}, port?: number): Promise<DevRun> {
+  async function startDev(
+    env: Record<string, string> = {},
+    port?: number,
+    args: string[] = [],
+  ): Promise<DevRun> {
     port ??= await freePort();
-    const child = spawn('node_modules/.bin/tsx', ['dev/start.ts'], {
+    const child = spawn('node_modules/.bin/tsx', ['dev/start.ts', ...args], {
       detached: true, // its own process group, as a terminal would make it
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
@@ -167,7 +177,8 @@ describe('npm run dev', () => {
     expect(logout.status).toBe(204);
     expect((await fetch(firstCurl.url, { headers: auth })).status).toBe(401);
 
-    const minted = await tokenCommand([], baseEnv());
+    // As the banner says: PORT names the running instance whose secret signs (default 8787).
+    const minted = await tokenCommand([], { ...baseEnv(), PORT: String(first.port) });
     expect(minted.stdout.trim().split('\n')).toHaveLength(1); // only the token on stdout
     const res = await fetch(firstCurl.url, { headers: { Authorization: `Bearer ${minted.stdout.trim()}` } });
     expect(res.status).toBe(200);
@@ -179,6 +190,7 @@ describe('npm run dev', () => {
     // An explicit session is put in the token as is, without a database.
     const explicit = await tokenCommand(['--user', 'u-1', '--session', 's-1', '--ttl', '60'], {
       DATABASE_URL: 'postgres://nobody@127.0.0.1:1/nothing',
+      PORT: String(first.port),
     });
     const claims = JSON.parse(Buffer.from(explicit.stdout.trim().split('.')[1]!, 'base64url').toString());
     expect(claims).toMatchObject({ sub: 'u-1', sid: 's-1' });
@@ -279,18 +291,106 @@ describe('npm run dev', () => {
     expect(wranglerGroups(run.port).flatMap(groupMembers)).toEqual([]);
     expect(existsSync(instanceRecordPath(run.port))).toBe(false);
   }, 60_000);
-});
 
-/** Polls `probe` every 50 ms until it returns something truthy; fails after `timeoutMs` naming `what`. */
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+  it('-- --help prints the flags and starts nothing; an unknown flag exits non-zero pointing at it', async () => {
+    const help = await startDev({}, undefined, ['--help']);
+    expect((await help.exited).code).toBe(0);
+    expect(help.output()).toMatch(/^Usage: npm run dev \[-- options\]/);
+    for (const flag of [
+      '--origin',
+      '--database-url',
+      '--public',
+      '--users-table',
+      '--user-id-type',
+      '--touch-column',
+      '--vars-file',
+    ])
+      expect(help.output()).toContain(`  ${flag} `);
+    expect(help.output()).not.toContain('[dev]');
+    const typo = await startDev({}, undefined, ['--orign', 'http://127.0.0.1:1']);
+    expect((await typo.exited).code).not.toBe(0);
+    expect(typo.output()).toContain("[dev] error: Unknown option '--orign'");
+    expect(typo.output()).toContain('see npm run dev -- --help');
+    expect(existsSync(instanceRecordPath(typo.port))).toBe(false);
+  }, 30_000);
+
+  it('--origin, --database-url, --public and --vars-file: your app and database, nothing seeded, flags over the file', async () => {
+    const origin = await startEchoOrigin();
+    const yours = await createDatabase(inject('postgresAdminUrl'), { label: 'devyours' });
+    const dir = mkdtempSync(join(tmpdir(), 'edge-auth-devvars-'));
+    const secret = randomBytes(48).toString('base64url');
+    const varsFile = join(dir, 'app.vars');
+    // The file's DATABASE_URL must not redirect the run: only --database-url picks the database.
+    writeFileSync(
+      varsFile,
+      `JWT_SECRET="${secret}"\nPUBLIC_PATHS=/from-file\nSESSION_COOKIE=app_session\nDATABASE_URL=postgres://x@127.0.0.1:1/no\n`,
+    );
+    const unused = `edge_auth_devunused_${randomBytes(4).toString('hex')}`;
+    try {
+      const run = await startDev({ EDGE_AUTH_DEV_DATABASE: unused }, undefined, [
+        ...['--origin', origin.url, '--database-url', yours.url],
+        ...['--public', '/login,/static/*', '--vars-file', varsFile],
+      ]);
+      await until('the Worker to answer', () => {
+        if (run.child.exitCode !== null) throw new Error(`npm run dev exited early:\n${run.output()}`);
+        return run.output().includes('Press Ctrl-C');
+      });
+      const url = `http://127.0.0.1:${run.port}`;
+      expect(run.output()).toContain(`edge-auth is running on ${url}, in front of your app at ${origin.url}`);
+      expect(run.output()).toContain(`[dev] settings from ${varsFile}; not used from it: DATABASE_URL`);
+      expect(run.output()).toContain('[dev] migrations applied: 0001_init.sql');
+      for (const absent of ['[dev] seeded', 'curl -i', '[dev] demo origin', secret])
+        expect(run.output()).not.toContain(absent);
+
+      // The flag's public paths, not the file's; everything else needs a token.
+      expect((await fetch(`${url}/static/app.css`)).status).toBe(200);
+      expect(origin.seen.at(-1)).toMatchObject({ url: '/static/app.css' });
+      expect((await fetch(`${url}/from-file`)).status).toBe(401);
+      expect((await fetch(`${url}/account`)).status).toBe(401);
+
+      // A user of your database; npm run token signs with the file's secret (the running Worker's).
+      const client = new pg.Client({ connectionString: yours.url });
+      await client.connect();
+      await client.query("INSERT INTO users (id, username) VALUES ('app-user', 'ada')");
+      const minted = await tokenCommand(['--user', 'app-user'], {
+        PORT: String(run.port),
+        DATABASE_URL: '',
+        JWT_SECRET: '',
+      });
+      const token = minted.stdout.trim();
+      await jwtVerify(token, new TextEncoder().encode(secret));
+      const { rows } = await client.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM sessions WHERE user_id = 'app-user'",
+      );
+      await client.end();
+      expect(rows).toEqual([{ n: 1 }]);
+      // In the file's session cookie as well as a bearer header.
+      const ways: Record<string, string>[] = [
+        { Authorization: `Bearer ${token}` },
+        { Cookie: `app_session=${token}` },
+      ];
+      for (const headers of ways) {
+        const res = await fetch(`${url}/account`, { headers });
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as { identity: Record<string, string> };
+        expect(body.identity).toMatchObject({ 'x-auth-user-id': 'app-user', 'x-auth-username': 'ada' });
+      }
+      const admin = new pg.Client({ connectionString: inject('postgresAdminUrl') });
+      await admin.connect();
+      const dev = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [unused]);
+      await admin.end();
+      expect(dev.rowCount).toBe(0); // the dev database was never created
+
+      process.kill(-run.pgid, 'SIGINT');
+      expect([0, 130]).toContain((await run.exited).code);
+      await until('every process of the run to end', () => groupMembers(run.pgid).length === 0);
+    } finally {
+      await origin.close();
+      await yours.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
 
 /** Runs `npm run token` (its script, as npm would) and collects its output. */
 function tokenCommand(args: string[], env: Record<string, string>) {
@@ -311,36 +411,6 @@ function listen(port: number): Promise<Server> {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve(server));
   });
-}
-
-interface Proc {
-  pid: number;
-  pgid: number;
-  /** The state letter from /proc/<pid>/stat: 'Z' is a zombie, dead already and only waiting to be reaped. */
-  state: string;
-  cmdline: string;
-}
-
-/** Every process on the machine, from /proc (command lines never truncated, unlike `ps`). */
-function processes(): Proc[] {
-  return readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid))
-    .flatMap((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        // Fields after the command name, which may itself contain spaces and parentheses.
-        const [state = '', , pgrp = ''] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-        return [{ pid: Number(pid), pgid: Number(pgrp), state, cmdline }];
-      } catch {
-        return []; // ended meanwhile
-      }
-    });
-}
-
-/** The live (not zombie) processes of a process group. */
-function groupMembers(pgid: number): Proc[] {
-  return processes().filter((p) => p.pgid === pgid && p.state !== 'Z');
 }
 
 /** Whether `proc` still runs (the same pid with the same command line, not a zombie). */

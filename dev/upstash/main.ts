@@ -4,13 +4,13 @@
 // Without --redis it finds or starts one (falling back to the in-memory engine).
 // The token is UPSTASH_REDIS_REST_TOKEN, else the development default.
 import { parseArgs } from 'node:util';
-import { DEV_REDIS_TOKEN } from '../defaults';
+import { DEV_REDIS_TOKEN, LOCAL_UPSTASH_PORT } from '../defaults';
 import { ensureRedis } from '../services';
 import { startUpstashServer } from './server';
 
 const { values } = parseArgs({
   options: {
-    port: { type: 'string', default: '8079' },
+    port: { type: 'string', default: String(LOCAL_UPSTASH_PORT) },
     host: { type: 'string', default: '127.0.0.1' },
     redis: { type: 'string' },
     latency: { type: 'string', default: '0' },

@@ -1,9 +1,9 @@
 // The in-memory RedisEngine: a development fallback for machines with no
 // redis-server, on ioredis-mock (strings, expiry, and EVAL through its own Lua
 // VM). It accepts only the commands edge-auth sends; anything else answers
-// "unknown command" rather than a guess at Redis's behaviour.
+// "unknown command" rather than a guess at Redis's behaviour. ioredis-mock is
+// loaded on first use: the installed package's CLI does not depend on it.
 import { randomUUID } from 'node:crypto';
-import RedisMock from 'ioredis-mock';
 import { execAbort, type RedisEngine, type Reply, ReplyError, toReply } from './engine';
 
 /** The supported commands with their Redis arity (negative: at least that many, name included). */
@@ -57,18 +57,32 @@ function setArgs([name, key = '', value = '', ...options]: string[]): string[] |
 }
 
 /**
+ * Whether ioredis-mock can be loaded (a dev dependency here; absent from a plain install of the package).
+ * @example if (!(await memoryEngineInstalled())) throw new Error('install redis-server');
+ */
+export async function memoryEngineInstalled(): Promise<boolean> {
+  return import('ioredis-mock').then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
  * Creates an empty in-memory engine (its own keyspace).
  * @example const engine = createMemoryEngine(); await engine.pipeline([['SET', 'k', 'v']]);
  */
 export function createMemoryEngine(): RedisEngine {
   // ioredis-mock shares one keyspace per host:port; a unique host keeps this one apart.
-  const client = new RedisMock({ host: `memory-${randomUUID()}` });
-  const commands = client as unknown as Record<string, (...args: string[]) => Promise<unknown>>;
+  const client = import('ioredis-mock').then(({ default: RedisMock }) => {
+    return new RedisMock({ host: `memory-${randomUUID()}` });
+  });
+  client.catch(() => undefined); // each call awaits it and reports a failed load there
   const call = async (args: string[]): Promise<Reply> => {
     const checked = refuse(args) ?? (args[0]?.toUpperCase() === 'SET' ? setArgs(args) : args);
     if (checked instanceof ReplyError) return checked;
     const [name = '', ...rest] = checked;
     try {
+      const commands = (await client) as unknown as Record<string, (...args: string[]) => Promise<unknown>>;
       return toReply(await commands[name.toLowerCase()]?.(...rest));
     } catch (err) {
       return new ReplyError((err as Error).message);
@@ -94,7 +108,7 @@ export function createMemoryEngine(): RedisEngine {
       return refused ? Promise.resolve(execAbort(refused.message)) : serial(() => runAll(batch));
     },
     async close() {
-      client.disconnect();
+      (await client).disconnect();
     },
   };
 }

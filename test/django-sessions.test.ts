@@ -64,6 +64,19 @@ async function putUser(user: NonNullable<Case['user']>) {
   );
 }
 
+/** The fixture's valid db session stored under a fresh session key, its user in place. */
+async function liveSession(version: string) {
+  const f = await fixture(version);
+  const valid = f.cases.find((c) => c.id === 'db:valid')!;
+  await putUser(valid.user!);
+  const key = randomBytes(16).toString('hex');
+  await stack.pool.query("INSERT INTO django_session VALUES ($1, $2, now() + interval '1 day')", [
+    key,
+    valid.value,
+  ]);
+  return { f, valid, key };
+}
+
 function djangoEnv(f: Fixture) {
   return {
     SESSION_MODE: 'django',
@@ -117,14 +130,7 @@ describe.each(VERSIONS)("sessions made by Django %s's db backend, judged by the 
 
 describe('Django session mode through the whole surface', () => {
   it('a cold miss costs two primary-key reads, a hit none; the touch writes last_login once; no key leaks', async () => {
-    const f = await fixture('4.2');
-    const valid = f.cases.find((c) => c.id === 'db:valid')!;
-    await putUser(valid.user!);
-    const key = randomBytes(16).toString('hex');
-    await stack.pool.query("INSERT INTO django_session VALUES ($1, $2, now() + interval '1 day')", [
-      key,
-      valid.value,
-    ]);
+    const { f, valid, key } = await liveSession('4.2');
     // Earlier cases touched this user: its interval has passed (marker gone, last_login cleared).
     await stack.redis.del(`${stack.prefix}touch:${valid.user!.id}`);
     await stack.pool.query('UPDATE auth_user SET last_login = NULL WHERE id = $1', [valid.user!.id]);
@@ -176,14 +182,7 @@ describe('Django session mode through the whole surface', () => {
   });
 
   it("POST /auth/logout deletes the row as Django's logout does; the key is refused at once", async () => {
-    const f = await fixture('5.2');
-    const valid = f.cases.find((c) => c.id === 'db:valid')!;
-    await putUser(valid.user!);
-    const key = randomBytes(16).toString('hex');
-    await stack.pool.query("INSERT INTO django_session VALUES ($1, $2, now() + interval '1 day')", [
-      key,
-      valid.value,
-    ]);
+    const { f, key } = await liveSession('5.2');
     const worker = await book.worker(stack, djangoEnv(f));
     const cookie = `sessionid=${key}`;
     expect((await worker.fetch('/auth/session', { headers: { Cookie: cookie } })).status).toBe(200);

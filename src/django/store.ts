@@ -1,6 +1,6 @@
 import type { NeonQueryFunction } from '@neondatabase/serverless';
 import type { UsersTableConfig } from '../config/database';
-import { isUserIdOf } from '../session/sql';
+import { isUserIdOf, profileOf, type UserColumns } from '../session/sql';
 import type { SessionStore, StoredSession } from '../session/types';
 import { checkDjangoUser } from './auth-hash';
 import { type ReadSessionResult, readDjangoSession } from './session';
@@ -36,15 +36,7 @@ export interface DjangoKeys {
   authHash: CryptoKey[];
 }
 
-interface UserRow {
-  user_id: string;
-  username: string;
-  email: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  is_staff: boolean;
-  is_active: boolean;
-  is_superuser: boolean;
+interface UserRow extends UserColumns {
   password: string;
 }
 
@@ -117,16 +109,7 @@ export function createDjangoSessionStore(options: DjangoSessionStoreOptions): Se
         (await keys()).authHash,
       );
       return {
-        user: {
-          id: row.user_id,
-          username: row.username,
-          email: row.email,
-          firstName: row.first_name,
-          lastName: row.last_name,
-          isStaff: row.is_staff,
-          isActive: row.is_active,
-          isSuperuser: row.is_superuser,
-        },
+        user: profileOf(row),
         // Django's session data stays Django's: only the non-reversible id is edge-auth's to share.
         session: { id: await options.sessionId(key), data: {} },
         remainingMs: found.remainingMs,

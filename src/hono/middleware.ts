@@ -8,7 +8,7 @@ import type { AuthSession, Credential } from '../session/types';
 import type { CredentialReader } from '../token/credential';
 import type { Claims } from '../token/verifier';
 import { type Core, coreOf, resolve } from './core';
-import type { EdgeAuthOptions } from './options';
+import type { AppEnv, EdgeAuthOptions } from './options';
 import { ServerTiming } from './server-timing';
 
 /** What `edgeAuth()` puts on the context, under names no other library uses. */
@@ -43,7 +43,7 @@ export interface EdgeAuthTrace {
  * }));
  * app.get('/api/me', (c) => c.json(c.get('edgeAuth').session.user));
  */
-export function edgeAuth<E extends HonoEnv = HonoEnv>(
+export function edgeAuth<E extends HonoEnv = AppEnv>(
   options: EdgeAuthOptions<E> | ((c: Context<E>) => EdgeAuthOptions<E>),
 ): MiddlewareHandler<E> {
   // Options given as values are validated now: a bad one fails when the app is built.

@@ -3,8 +3,17 @@ import type { JSONWebKeySet } from 'jose';
 import type { SessionCache, SessionStore } from '../session/types';
 import type { CredentialReader } from '../token/credential';
 
+/**
+ * The environment a middleware sees by default, as Hono's own (`Context` is
+ * `Context<any>`): `c.env` is the app's bindings, unchecked. TypeScript cannot
+ * infer an app's environment through `app.use()`; to type it, write
+ * `edgeAuth<{ Bindings: MyBindings }>(…)`.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: Hono's middlewares default their Env to any, so `c.env.X` works unannotated
+export type AppEnv = any;
+
 /** A value, or a function of the request's context that returns it (as Hono's `jwk()` takes). */
-export type Resolvable<T, E extends HonoEnv = HonoEnv> = T | ((c: Context<E>) => T);
+export type Resolvable<T, E extends HonoEnv = AppEnv> = T | ((c: Context<E>) => T);
 
 /** Where session tokens' signing keys come from: exactly one of the three. */
 export type TokenKeys =
@@ -19,7 +28,7 @@ export type TokenKeys =
  * distinct `store`, `cache` and `keys`). Everything else is validated once,
  * when the middleware is built.
  */
-export interface EdgeAuthOptions<E extends HonoEnv = HonoEnv> {
+export interface EdgeAuthOptions<E extends HonoEnv = AppEnv> {
   /** The session tokens' keys (edge-auth's JWT). Give `keys` or `credential`, not both. */
   keys?: Resolvable<TokenKeys, E>;
   /**

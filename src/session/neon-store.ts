@@ -1,6 +1,6 @@
 import type { NeonQueryFunction } from '@neondatabase/serverless';
 import { DEFAULT_USERS_TABLE, type UsersTableConfig } from '../config/database';
-import { isUserIdOf, sessionSql } from './sql';
+import { isUserIdOf, profileOf, sessionSql, type UserColumns } from './sql';
 import type { SessionStore, StoredSession } from './types';
 
 type Sql = NeonQueryFunction<false, false>;
@@ -20,19 +20,11 @@ export type NeonSessionStore = SessionStore & {
   isUserId(userId: string): boolean;
 };
 
-interface SessionRow {
+interface SessionRow extends UserColumns {
   id: string;
-  user_id: string;
   data: Record<string, unknown> | null;
   revoked: boolean;
   remaining_ms: number;
-  username: string;
-  email: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  is_staff: boolean;
-  is_active: boolean;
-  is_superuser: boolean;
 }
 
 /**
@@ -63,16 +55,7 @@ export function createNeonSessionStore(options: NeonSessionStoreOptions): NeonSe
       const row = rows[0];
       if (!row) return null;
       return {
-        user: {
-          id: row.user_id,
-          username: row.username,
-          email: row.email,
-          firstName: row.first_name,
-          lastName: row.last_name,
-          isStaff: row.is_staff,
-          isActive: row.is_active,
-          isSuperuser: row.is_superuser,
-        },
+        user: profileOf(row),
         session: { id: row.id, data: row.data ?? {} },
         remainingMs: Number(row.remaining_ms),
         revoked: row.revoked,

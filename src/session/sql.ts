@@ -5,6 +5,7 @@ import {
   type UserIdType,
   type UsersTableConfig,
 } from '../config/database';
+import type { UserProfile } from './types';
 
 /**
  * The statements `createNeonSessionStore` sends, built once from the users
@@ -69,6 +70,37 @@ WHERE s.id = $1`,
     // when the Redis marker is lost.
     touch: `UPDATE ${table} SET ${touched} = now() WHERE id = $1::${id} AND (${touched} IS NULL OR ${touched} < now() - make_interval(secs => $2))`,
     revoke: `UPDATE sessions SET revoked_at = now() WHERE id = $1 AND user_id = $2::${id} AND revoked_at IS NULL AND expires_at > now()`,
+  };
+}
+
+/** The users-table columns every store's SELECT returns (`id::text AS user_id`, `NULLIF(email, '')`). */
+export interface UserColumns {
+  user_id: string;
+  username: string;
+  email: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  is_staff: boolean;
+  is_active: boolean;
+  is_superuser: boolean;
+}
+
+/**
+ * A users-table row as the profile edge-auth forwards.
+ *
+ * @example
+ * profileOf(rows[0]) // { id: '42', username: 'ada', email: null, … }
+ */
+export function profileOf(row: UserColumns): UserProfile {
+  return {
+    id: row.user_id,
+    username: row.username,
+    email: row.email,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    isStaff: row.is_staff,
+    isActive: row.is_active,
+    isSuperuser: row.is_superuser,
   };
 }
 

@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import { VarsFileError } from '../dev/vars-file';
 import { CliError } from './command';
+import { djangoKeysCommand } from './django-keys';
 import { localCommand } from './local';
 import { migrateCommand } from './migrate';
 import { tokenCommand } from './token';
@@ -15,6 +16,9 @@ Commands:
   token     insert a session for a user and print its token
   local     run local Upstash and Neon endpoints in front of your Redis and
             PostgreSQL, and print the .dev.vars lines for wrangler dev
+  django-keys
+            derive the Django session mode's secrets from SECRET_KEY (read
+            from stdin or the environment, never a flag)
 
 Run edge-auth <command> --help for a command's options; edge-auth --version for the version.`;
 
@@ -22,6 +26,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   migrate: migrateCommand,
   token: (argv) => tokenCommand(argv),
   local: localCommand,
+  'django-keys': (argv) => djangoKeysCommand(argv),
 };
 
 /** package.json is one level above both cli/ (the repository) and dist/ (the package). */

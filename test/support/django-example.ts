@@ -94,36 +94,48 @@ export function startExampleOrigin(env: Record<string, string>) {
 }
 
 /**
- * What a person does on the sign-in page: GET the form, POST it with its CSRF token.
+ * What a person does on the sign-in page (`path`, the example's by default): GET the form, POST it
+ * with its CSRF token.
  *
  * @example
  * const res = await signIn(browser, 'ada'); // 302 to /account/, the session cookie in browser.cookies
  */
-export async function signIn(browser: Browser, username: string, password = PASSWORD) {
-  const form = await browser.get('/login');
-  if (form.status !== 200) throw new Error(`GET /login answered ${form.status}: ${form.body}`);
-  return browser.post('/login', { csrfmiddlewaretoken: csrfTokenOf(form.body), username, password });
+export async function signIn(browser: Browser, username: string, password = PASSWORD, path = '/login') {
+  const form = await browser.get(path);
+  if (form.status !== 200) throw new Error(`GET ${path} answered ${form.status}: ${form.body}`);
+  return browser.post(path, { csrfmiddlewaretoken: csrfTokenOf(form.body), username, password });
 }
 
 /**
- * The account page's "Sign out" form, posted with its CSRF token.
+ * The account page's "Sign out" form, posted with its CSRF token to `path` (the example's by default).
  *
  * @example
  * const res = await signOut(browser); // 302 to /login, the session cookie deleted
  */
-export async function signOut(browser: Browser) {
+export async function signOut(browser: Browser, path = '/logout') {
   const page = await browser.get('/account/');
   if (page.status !== 200) throw new Error(`GET /account/ answered ${page.status}: ${page.body}`);
-  return browser.post('/logout', { csrfmiddlewaretoken: csrfTokenOf(page.body) });
+  return browser.post(path, { csrfmiddlewaretoken: csrfTokenOf(page.body) });
 }
 
-/** `python3 manage.py …` in the example; the environment carries the secrets, never the command line. */
-async function manage(args: string[], env: Record<string, string>): Promise<void> {
+/**
+ * `python3 manage.py …` in the example (or `project`); resolves to its stdout. The environment
+ * carries the secrets, never the command line.
+ *
+ * @example
+ * await manage(['migrate', '--noinput'], env, SITE);
+ */
+export async function manage(
+  args: string[],
+  env: Record<string, string>,
+  project = DJANGO_EXAMPLE,
+): Promise<string> {
   try {
-    await promisify(execFile)(PYTHON, ['manage.py', ...args], {
-      cwd: DJANGO_EXAMPLE,
+    const { stdout } = await promisify(execFile)(PYTHON, ['manage.py', ...args], {
+      cwd: project,
       env: { PATH: process.env.PATH, PYTHONDONTWRITEBYTECODE: '1', ...env },
     });
+    return stdout;
   } catch (err) {
     throw new Error(`manage.py ${args[0]} failed: ${(err as { stderr?: string }).stderr ?? err}`);
   }

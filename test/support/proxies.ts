@@ -32,16 +32,21 @@ const OUTPUT_LIMIT = 64 * 1024;
  * Starts nginx or Caddy from a copy of the example config, with the proxy on a free port of
  * 127.0.0.1 and the edge-auth Worker and the app at the given `host:port`s; resolves once the
  * proxy answers HTTP. The process runs in its own process group and its own temp directory
- * (nginx's prefix; Caddy's HOME and XDG dirs), which `stop()` ends and removes.
+ * (nginx's prefix; Caddy's HOME and XDG dirs), which `stop()` ends and removes. `edit` changes
+ * the example's text first (a test's extra route).
  *
  * @example
  * const nginx = await startProxy('nginx', { worker: '127.0.0.1:41234', app: '127.0.0.1:41235' });
  * await send(`${nginx.url}/api`, { headers: { Authorization: `Bearer ${token}` } });
  * await nginx.stop();
  */
-export async function startProxy(kind: ProxyKind, upstreams: { worker: string; app: string }) {
+export async function startProxy(
+  kind: ProxyKind,
+  upstreams: { worker: string; app: string },
+  edit: (config: string) => string = (config) => config,
+) {
   const binary = await proxyBinary(kind);
-  const template = await readFile(EXAMPLES[kind].file, 'utf8');
+  const template = edit(await readFile(EXAMPLES[kind].file, 'utf8'));
   // A port found free may be taken before the proxy binds it: try another one then.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();

@@ -241,10 +241,13 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       revocations.set(claims.sid, at);
       l1?.set(claims.sid, REVOKED);
       if (cacheTtlSeconds === 0) return;
+      // Kept until the credential itself expires: a Django signed cookie has no row to delete, so
+      // this entry is all that refuses a copy of it (a JWT's session is revoked in the store too).
+      const untilExpiry = Number.isFinite(claims.exp) ? Math.ceil(claims.exp - at / 1000) : 0;
       try {
         // A revoked entry rather than a delete: write-backs of loads that began
         // before the revocation are live entries, which never replace it.
-        await cache.remember(claims.sid, REVOKED.entry, loader.revokedTtlSeconds);
+        await cache.remember(claims.sid, REVOKED.entry, Math.max(loader.revokedTtlSeconds, untilExpiry));
       } catch (err) {
         log(`edge-auth: revoked session may stay cached until its TTL: ${describeCause(err)}`);
       }

@@ -178,3 +178,16 @@ describe('logout judges through the caches first', () => {
     expect((await t.request('/auth/session', bearer(token))).status).toBe(401);
   });
 });
+
+describe('a revocation lasts as long as the credential', () => {
+  it('the revoked entry outlives the minimum until the token expires (a signed cookie has no row to delete)', async () => {
+    const t = memoryApp();
+    const token = await t.login('u-long', 's-long', { ttlMs: 7 * 24 * 3600_000 });
+    expect((await logout(t, token)).status).toBe(204);
+    const entry = t.cache.keys.get(`${t.config.redis.keyPrefix}session:s-long`);
+    expect(entry?.value).toContain('"dead":"revoked"');
+    // The memory app's tokens live an hour: the entry lives until then, not the 60 s minimum.
+    expect(entry?.expiresAt).toBe(t.clock.now + 3600_000);
+    expect(REVOKED_ENTRY_MIN_TTL_SECONDS * 1000).toBeLessThan(3600_000);
+  });
+});

@@ -65,14 +65,14 @@ describe('edge-auth', () => {
     const top = await edgeAuth(['--help']);
     expect(top.code).toBe(0);
     expect(top.stdout).toMatch(/^Usage: edge-auth <command>/);
-    for (const command of ['migrate', 'token', 'local']) {
+    for (const command of ['migrate', 'token', 'local', 'django-keys']) {
       const help = await edgeAuth([command, '--help']);
       expect(help.code, command).toBe(0);
       expect(help.stdout).toMatch(new RegExp(`^Usage: edge-auth ${command}`));
     }
     expect(await edgeAuth(['serve'])).toMatchObject({
       code: 2,
-      stderr: 'edge-auth: unknown command "serve"; commands: migrate, token, local\n',
+      stderr: 'edge-auth: unknown command "serve"; commands: migrate, token, local, django-keys\n',
     });
     const badFlag = await edgeAuth(['token', '--usr', 'x']);
     expect(badFlag.code).toBe(2);

@@ -274,9 +274,10 @@ describe('edge-auth HTTP surface (in-memory adapters)', () => {
     expect(out.status).toBe(204);
     expect(await out.text()).toBe('');
     expect(t.store.sessions.get('s1')!.revokedAt).toBe(T0);
-    // Not deleted: replaced by a revoked entry that outlives any write-back in flight.
+    // Not deleted: replaced by a revoked entry that outlives any write-back in flight, kept until
+    // the token expires (an hour: longer than the 60 s minimum).
     expect(JSON.parse(t.cache.keys.get('edge-auth:session:s1')!.value)).toEqual({ v: 1, dead: 'revoked' });
-    expect(t.cache.keys.get('edge-auth:session:s1')!.expiresAt).toBe(T0 + 60_000);
+    expect(t.cache.keys.get('edge-auth:session:s1')!.expiresAt).toBe(T0 + 3600_000);
 
     expect((await t.request('/auth/session', bearer(token))).status).toBe(401);
     expect((await t.request('/auth/logout', { method: 'POST', ...bearer(token) })).status).toBe(401);

@@ -15,6 +15,7 @@ export type Variant = keyof typeof VARIANTS;
 export const ARM_LABELS = {
   convoy: 'convoy',
   'edge-auth:l1': 'edge-auth L1 hit',
+  'edge-auth:django': 'edge-auth Django L1 hit',
   'edge-auth:redis': 'edge-auth L1 miss',
   'edge-auth:cold': 'edge-auth cold',
   'jwt-only': 'jwt-only',
@@ -23,8 +24,14 @@ export const ARM_LABELS = {
 export type Arm = keyof typeof ARM_LABELS;
 export const ARMS = Object.keys(ARM_LABELS) as Arm[];
 
-/** edge-auth's three cache states. */
+/** edge-auth's three cache states with its own JWT sessions (the `users` table, the write log). */
 export const EDGE_AUTH_ARMS = ['edge-auth:l1', 'edge-auth:redis', 'edge-auth:cold'] as const;
+
+/**
+ * edge-auth in Django session mode (`SESSION_MODE=django`: Django's `sessionid` cookie, `auth_user`
+ * and `django_session`), warm: the same bundle and L1 as the JWT L1-hit arm, beside it.
+ */
+export const DJANGO_ARM = 'edge-auth:django' satisfies Arm;
 
 /**
  * The Worker an arm runs on.
@@ -34,17 +41,22 @@ export function variantOf(arm: Arm): Variant {
   return arm.startsWith('edge-auth') ? 'edge-auth' : (arm as Exclude<Arm, `edge-auth:${string}`>);
 }
 
+/** Rounds of one full Williams design of the arms (armOrder): n for an even n, 2n for an odd one. */
+export const DESIGN_ROUNDS = ARMS.length % 2 === 0 ? ARMS.length : 2 * ARMS.length;
+
 /**
- * The order of the arms in round `round`: rows of a Williams design (a balanced Latin square), so
- * over every six rounds each arm runs first once and right after every other arm exactly once. A
- * plain rotation would always run an arm after the same neighbour (edge-auth after the convoy,
- * whose transactions leave PostgreSQL busy for a moment).
+ * The order of the arms in round `round`: rows of a Williams design (balanced Latin squares), so
+ * over every DESIGN_ROUNDS rounds (14 for seven arms) each arm runs first equally often and right
+ * after every other arm equally often. A plain rotation would always run an arm after the same
+ * neighbour (edge-auth after the convoy, whose transactions leave PostgreSQL busy for a moment).
  *
- * @example armOrder(0) // ['convoy', 'edge-auth:l1', 'passthrough', 'edge-auth:redis', 'jwt-only', 'edge-auth:cold']
+ * @example armOrder(0) // ['convoy', 'edge-auth:l1', 'passthrough', 'edge-auth:django', 'jwt-only', 'edge-auth:redis', 'edge-auth:cold']
  */
 export function armOrder(round: number): Arm[] {
   const n = ARMS.length;
-  // First row 0, 1, n−1, 2, n−2, …; row r adds r (mod n). Balanced for an even n.
+  // First row 0, 1, n−1, 2, n−2, …; row r adds r (mod n). That square balances an even n; an odd
+  // n needs it and its mirror image (every row reversed), taken in turn square by square.
   const first = Array.from({ length: n }, (_, j) => (j === 0 ? 0 : j % 2 === 1 ? (j + 1) / 2 : n - j / 2));
-  return first.map((k) => ARMS[(k + round) % n] as Arm);
+  const row = first.map((k) => ARMS[(k + round) % n] as Arm);
+  return n % 2 === 1 && Math.floor(round / n) % 2 === 1 ? row.reverse() : row;
 }

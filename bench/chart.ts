@@ -3,14 +3,15 @@
 // both axes logarithmic (the convoy is two orders of magnitude above the rest).
 import { ARM_LABELS, ARMS, type Arm } from './arms';
 
-/** What the chart reads from a results file. */
+/** What the chart reads from a results file (one from before an arm existed has no line for it). */
 export interface ChartInput {
-  scenarios: { users: number; concurrency: number; arms: Record<Arm, { p99: number }> }[];
+  scenarios: { users: number; concurrency: number; arms: Partial<Record<Arm, { p99: number }>> }[];
 }
 
 const COLORS: Record<Arm, { stroke: string; dash?: string }> = {
   convoy: { stroke: '#c0392b' },
   'edge-auth:l1': { stroke: '#1f5fbf' },
+  'edge-auth:django': { stroke: '#2e8b3a', dash: '4 2' },
   'edge-auth:redis': { stroke: '#16a2b8', dash: '7 4' },
   'edge-auth:cold': { stroke: '#7b3fb0', dash: '2 3' },
   'jwt-only': { stroke: '#e08a00' },
@@ -54,7 +55,9 @@ export function renderLatencyChart(input: ChartInput, caption: readonly string[]
   const shapes = input.scenarios.filter((s) => s.users === 1).sort((a, b) => a.concurrency - b.concurrency);
   if (shapes.length < 2) throw new Error('the chart needs at least two one-user shapes (e.g. 1x1 and 1x20)');
   const ns = shapes.map((s) => s.concurrency);
-  const values = shapes.flatMap((s) => ARMS.map((a) => s.arms[a].p99)).filter((v) => v > 0);
+  const arms = ARMS.filter((a) => shapes.every((s) => typeof s.arms[a]?.p99 === 'number'));
+  const p99 = (s: (typeof shapes)[number], arm: Arm) => s.arms[arm]?.p99 ?? Number.NaN;
+  const values = shapes.flatMap((s) => arms.map((a) => p99(s, a))).filter((v) => v > 0);
   const yLo = step125(Math.min(...values), true);
   const yHi = step125(Math.max(...values), false);
   const xLo = Math.min(...ns);
@@ -99,11 +102,9 @@ export function renderLatencyChart(input: ChartInput, caption: readonly string[]
     `<text x="${M.left + plotW / 2}" y="${H - 18}" text-anchor="middle">N = concurrent requests from one user (log scale)</text>`,
     `<text transform="translate(18 ${M.top + plotH / 2}) rotate(-90)" text-anchor="middle">p99 latency, ms (log scale)</text>`,
   );
-  for (const arm of ARMS) {
+  for (const arm of arms) {
     const { stroke, dash } = COLORS[arm];
-    const points = shapes
-      .filter((s) => s.arms[arm].p99 > 0)
-      .map((s) => ({ n: s.concurrency, v: s.arms[arm].p99 }));
+    const points = shapes.filter((s) => p99(s, arm) > 0).map((s) => ({ n: s.concurrency, v: p99(s, arm) }));
     const d = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${r1(xAt(p.n))},${r1(yAt(p.v))}`).join(' ');
     out.push(
       `<path d="${d}" fill="none" stroke="${stroke}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`,
@@ -115,7 +116,7 @@ export function renderLatencyChart(input: ChartInput, caption: readonly string[]
   }
   // Legend, in report order, with each arm's p99 at the largest N for reading without hovering.
   const last = shapes[shapes.length - 1] as ChartInput['scenarios'][number];
-  ARMS.forEach((arm, i) => {
+  arms.forEach((arm, i) => {
     const y = M.top + 14 + i * 40;
     const lx = W - M.right + 16;
     const { stroke, dash } = COLORS[arm];
@@ -123,7 +124,7 @@ export function renderLatencyChart(input: ChartInput, caption: readonly string[]
       `<line x1="${lx}" x2="${lx + 28}" y1="${y}" y2="${y}" stroke="${stroke}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`,
       `<circle cx="${lx + 14}" cy="${y}" r="3.5" fill="${stroke}"/>`,
       `<text x="${lx + 36}" y="${y + 4}">${esc(ARM_LABELS[arm])}</text>`,
-      `<text x="${lx + 36}" y="${y + 19}" fill="#555">${last.arms[arm].p99.toFixed(1)} ms at N = ${last.concurrency}</text>`,
+      `<text x="${lx + 36}" y="${y + 19}" fill="#555">${p99(last, arm).toFixed(1)} ms at N = ${last.concurrency}</text>`,
     );
   });
   out.push('</svg>');

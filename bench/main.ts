@@ -9,14 +9,15 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { numberArg, onInterrupt, parseCli, progress, runMain, withServices } from '../tools/harness/cli';
 import { machineFacts, sourceFacts } from '../tools/harness/facts';
+import { DESIGN_ROUNDS } from './arms';
 import { formatReport, formatSummary } from './report';
 import { newestResults, resultsDocument, saveResults, writeChart } from './results';
-import { BENCH_DEFAULTS, DEFAULT_SCENARIOS, runBenchmark, type Scenario } from './run';
+import { BENCH_DEFAULTS, DEFAULT_SCENARIOS, parseScenarios, runBenchmark } from './run';
 import { judgeTargets } from './targets';
 
 const d = BENCH_DEFAULTS;
 const USAGE = `usage: npm run bench -- [options]
-  --rounds N        measured rounds (default ${d.rounds}: every arm first once, and once right after each other)
+  --rounds N        measured rounds (default ${d.rounds}: every arm first once; ${DESIGN_ROUNDS} also balance which arm follows which)
   --scenarios LIST  USERSxREQUESTS-EACH load shapes (default ${DEFAULT_SCENARIOS.map((s) => `${s.users}x${s.concurrency}`).join(',')})
   --budget-s N      start no round after N seconds (default ${d.timeBudgetMs / 1000}; the run then exits 1)
   --max-wait-s N    longest wait for a quiet machine before a block (default ${d.maxQuietWaitMs / 1000})
@@ -39,15 +40,7 @@ function parseOptions(argv: string[]) {
       help: { type: 'boolean', default: false },
     },
   });
-  const scenarios = v.scenarios?.split(',').map((item): Scenario => {
-    const [users, concurrency, extra] = item.trim().split('x');
-    if (extra !== undefined || concurrency === undefined)
-      throw new RangeError('--scenarios entries look like 1x20 (users x requests each)');
-    return {
-      users: numberArg('scenarios users', users, 1, { min: 1, max: 200 }),
-      concurrency: numberArg('scenarios requests', concurrency, 1, { min: 1, max: 200 }),
-    };
-  });
+  const scenarios = v.scenarios === undefined ? undefined : parseScenarios(v.scenarios);
   return {
     help: v.help === true,
     chart: v.chart === true,

@@ -62,6 +62,18 @@ const ownCpuMs = () => {
   return (user + system) / 1000;
 };
 
+/** Where a burst goes: anything that sends `path` with `token` as its credential. */
+export interface Sender {
+  fetch(
+    path: string,
+    token: string,
+  ): Promise<{
+    status: number;
+    headers: { get(name: string): string | null };
+    arrayBuffer(): Promise<ArrayBuffer>;
+  }>;
+}
+
 /**
  * Sends `perUser` concurrent requests for each token at once (users interleaved in dispatch
  * order) and times each one to its last body byte.
@@ -69,7 +81,7 @@ const ownCpuMs = () => {
  * @example const { latencies } = await burst(target, [token], 20);
  */
 export async function burst(
-  target: Target,
+  target: Sender,
   tokens: string[],
   perUser: number,
   timeoutMs = 30_000,

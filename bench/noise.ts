@@ -1,7 +1,8 @@
 // Disturbances kept out of the figures on a shared machine.
 // Others' CPU: the machine's busy time (/proc/stat) minus the processes the
-// benchmark runs on (this Node process, its workerd children, Redis, and the
-// PostgreSQL backends of its own database: others' tests use the same server).
+// benchmark runs on (this Node process and every process it started: workerd,
+// gunicorn and its worker; Redis; and the PostgreSQL backends of its own
+// database: others' tests use the same server).
 // Rounds start only when the machine is quiet, and are measured again when
 // others used more than a share of a core meanwhile.
 // Its own pauses: one Node process sends every burst and plays the origin, so a
@@ -33,10 +34,20 @@ export interface Foreign {
 export function createNoiseMeter(options: { database: string }) {
   const read = (): Reading => {
     const own = new Map<number, number>();
-    for (const p of processes()) {
+    const all = processes();
+    const parent = new Map(all.map((p) => [p.pid, p.ppid]));
+    const descends = (pid: number) => {
+      // Walks up to init; the depth bound guards against a pid reused in between the reads.
+      for (let at = parent.get(pid), depth = 0; at !== undefined && at > 1 && depth < 64; depth++) {
+        if (at === process.pid) return true;
+        at = parent.get(at);
+      }
+      return false;
+    };
+    for (const p of all) {
       const ours =
         p.pid === process.pid ||
-        (p.comm === 'workerd' && p.ppid === process.pid) ||
+        descends(p.pid) ||
         p.comm === 'redis-server' ||
         // A backend's title names its database: "postgres: 15/main: postgres edge_auth_bench_… idle".
         (p.comm === 'postgres' && readProc(p.pid, 'cmdline')?.includes(options.database));

@@ -5,7 +5,7 @@
 // results JSON renders the same report.
 import { describeFacts, type Machine, type Source } from '../tools/harness/facts';
 import { addedCost, fixed, formatNumber, table, times } from '../tools/harness/format';
-import { ARM_LABELS, ARMS, type Arm } from './arms';
+import { ARM_LABELS, ARMS, type Arm, DJANGO_ARM } from './arms';
 import type { BenchResult } from './run';
 import { type ArmSummary, type BURST_COUNTS, perRequest, pooledPerRequest, type Spread } from './stats';
 import { type Judged, judgeTargets, shapeName, shapeOf, type TargetResult } from './targets';
@@ -34,7 +34,7 @@ const triple = (a: ArmSummary, b: ArmSummary) =>
 
 /**
  * The run's own lines: what ran, how long, how noisy.
- * @example runLine(result) // '6 of 6 rounds × 7 shapes × 6 arms in 121 s; 3 blocks measured again, …'
+ * @example runLine(result) // '7 of 7 rounds × 7 shapes × 7 arms in 141 s; 3 blocks measured again, …'
  */
 function runLine(r: ReportInput): string {
   const total = (f: (s: ReportInput['scenarios'][number]) => number) =>
@@ -56,6 +56,13 @@ function cpuLines(r: ReportInput, arms: readonly Arm[] = ARMS): string[] {
     (arm) =>
       `- ${ARM_LABELS[arm]}: workerd ${fixed(cpu(arm), 3)} ms/request (${arm === 'passthrough' ? 'the floor' : `vs passthrough ${addedCost(cpu(arm) - cpu('passthrough'))}`}); harness ${fixed(harness(arm), 3)} ms/request`,
   );
+}
+
+/** A warm request's workerd CPU in Django session mode against edge-auth's JWT mode. */
+function djangoCpuLine(r: ReportInput): string {
+  const cpu = (arm: Arm) => pooledPerRequest(r.scenarios, arm, 'workerCpuMsPerRequest');
+  const [django, jwt] = [cpu(DJANGO_ARM), cpu('edge-auth:l1')];
+  return `- Django mode ÷ JWT, both L1 hits: ${times(django / jwt)} (${fixed(django, 3)} vs ${fixed(jwt, 3)} ms/request; ${addedCost(django - jwt)})`;
 }
 
 /**
@@ -99,8 +106,13 @@ export function formatSummary(r: ReportInput, ctx: ReportContext): string {
       const ea = s.arms['edge-auth:l1'];
       return `${shapeName(s)}, p50 / p95 / p99: convoy ÷ edge-auth (L1 hit) ${triple(s.arms.convoy, ea)}; edge-auth ÷ passthrough ${triple(ea, s.arms.passthrough)}`;
     }),
+    ...bursts.map(
+      (s) =>
+        `${shapeName(s)}, Django mode ÷ JWT, both L1 hits: p50 / p95 / p99 ${triple(s.arms[DJANGO_ARM], s.arms['edge-auth:l1'])}; burst wall paired by round ${times(s.djangoVsJwt.median)}`,
+    ),
     'workerd CPU per request, all shapes pooled:',
-    ...cpuLines(r, ['jwt-only', 'edge-auth:l1', 'edge-auth:redis', 'edge-auth:cold']),
+    ...cpuLines(r, ['jwt-only', 'edge-auth:l1', DJANGO_ARM, 'edge-auth:redis', 'edge-auth:cold']),
+    djangoCpuLine(r),
     'without shared cores (estimate):',
     ...isolatedLines(r, 20).slice(0, 1),
     '',
@@ -120,7 +132,7 @@ export function formatReport(r: ReportInput, ctx: ReportContext): string {
     r.scenarios.flatMap((sc) =>
       ARMS.map((arm) => [shapeName(sc), ARM_LABELS[arm], ...cells(sc.arms[arm], arm)]),
     );
-  const paired: Arm[] = ['convoy', 'edge-auth:l1', 'edge-auth:redis', 'edge-auth:cold', 'jwt-only'];
+  const paired: Arm[] = ARMS.filter((arm) => arm !== 'passthrough');
   return `${[
     '# edge-auth benchmark: the last_login convoy, side by side',
     '',
@@ -131,6 +143,7 @@ export function formatReport(r: ReportInput, ctx: ReportContext): string {
     `         a block (one shape of a round) starts when others use < ${s.quietCores} cores (waiting up to ${s.maxQuietWaitMs / 1000} s), and is measured`,
     `         again, up to ${s.maxAttempts} attempts, if others used more or this process paused in a major GC during it`,
     `edge-auth: TOUCH_INTERVAL_SECONDS=${s.touchIntervalSeconds}, SESSION_CACHE_TTL_SECONDS=${s.sessionCacheTtlSeconds}, L1_CACHE_TTL_SECONDS=${s.l1CacheTtlSeconds}; convoy: pg_sleep(${s.lockHoldMs / 1000}) under the row lock`,
+    `Django mode: the same bundle with SESSION_MODE=django on auth_user and django_session, the sessionid cookie as credential`,
     'The arms, the shapes and every column: docs/benchmark.md. Latencies in ms; "/burst" = mean (min–max) over rounds.',
     '',
     '## Latency and throughput',
@@ -187,7 +200,7 @@ export function formatReport(r: ReportInput, ctx: ReportContext): string {
     ...r.scenarios.map((sc) => {
       const { convoy, passthrough } = sc.arms;
       const l1 = sc.arms['edge-auth:l1'];
-      return `- ${shapeName(sc)}: convoy ÷ edge-auth L1 hit ${triple(convoy, l1)}; convoy ÷ passthrough ${triple(convoy, passthrough)}; edge-auth L1 hit ÷ passthrough ${triple(l1, passthrough)}; L1 miss ÷ passthrough ${triple(sc.arms['edge-auth:redis'], passthrough)}; jwt-only ÷ passthrough ${triple(sc.arms['jwt-only'], passthrough)}`;
+      return `- ${shapeName(sc)}: convoy ÷ edge-auth L1 hit ${triple(convoy, l1)}; convoy ÷ passthrough ${triple(convoy, passthrough)}; edge-auth L1 hit ÷ passthrough ${triple(l1, passthrough)}; Django mode ÷ JWT, L1 hits ${triple(sc.arms[DJANGO_ARM], l1)} (paired walls ${times(sc.djangoVsJwt.median)}); L1 miss ÷ passthrough ${triple(sc.arms['edge-auth:redis'], passthrough)}; jwt-only ÷ passthrough ${triple(sc.arms['jwt-only'], passthrough)}`;
     }),
     '',
     '## Paired by round: burst wall time ÷ passthrough’s in the same round (median, quartiles)',

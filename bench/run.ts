@@ -1,13 +1,14 @@
 // The benchmark's core, called by the CLI (main.ts) and the smoke test: builds
-// the four Workers, starts the stack, and runs interleaved rounds. A round
+// the four Workers (edge-auth's bundle runs in two modes), starts the stack, and runs interleaved rounds. A round
 // sends one burst of every arm in every load shape (arms in a balanced order,
 // shapes rotated), so machine drift hits all arms and shapes alike.
+import { numberArg } from '../tools/harness/cli';
 import { bundleWorkers } from '../tools/harness/workerd';
 import { ARMS, type Arm, VARIANTS, type Variant } from './arms';
 import { createGcMeter, createNoiseMeter } from './noise';
 import { shapeRun } from './shape';
 import { startBenchStack } from './stack';
-import type { ArmSummary, RoundRecord } from './stats';
+import type { ArmSummary, Paired, RoundRecord } from './stats';
 import { checkTouches, type TouchCheck } from './touches';
 
 /** One load shape: `users` users each send `concurrency` requests, all at once. */
@@ -16,14 +17,30 @@ export interface Scenario {
   concurrency: number;
 }
 
+/**
+ * `--scenarios`: USERSxREQUESTS-EACH entries, comma-separated; throws a RangeError naming the form.
+ * @example parseScenarios('1x20,20x1') // [{ users: 1, concurrency: 20 }, { users: 20, concurrency: 1 }]
+ */
+export function parseScenarios(text: string): Scenario[] {
+  return text.split(',').map((item) => {
+    const [users, concurrency, extra] = item.trim().split('x');
+    if (extra !== undefined || concurrency === undefined)
+      throw new RangeError('--scenarios entries look like 1x20 (users x requests each)');
+    return {
+      users: numberArg('scenarios users', users, 1, { min: 1, max: 200 }),
+      concurrency: numberArg('scenarios requests', concurrency, 1, { min: 1, max: 200 }),
+    };
+  });
+}
+
 /** N = 1, 5, 20, 50 concurrent requests from one user, then the same N from N users. */
 export const DEFAULT_SCENARIOS: Scenario[] = [1, 5, 20, 50]
   .map((n) => ({ users: 1, concurrency: n }))
   .concat([5, 20, 50].map((n) => ({ users: n, concurrency: 1 })));
 
-/** What a run can be told; six rounds are one full Williams square (arms.ts). */
+/** What a run can be told; DESIGN_ROUNDS (14) are one full Williams design (arms.ts), 7 half of it. */
 export const BENCH_DEFAULTS = {
-  rounds: 6,
+  rounds: 7,
   /** No round starts after this long (a guard for a machine too busy to be quiet). */
   timeBudgetMs: 300_000,
   /** Others' CPU (cores) that makes the machine "not quiet": a block waits for less, and is measured again after more. */
@@ -60,6 +77,8 @@ export interface ScenarioResult extends Scenario {
   /** Blocks measured again because of noise, noisy ones kept after maxAttempts, time waited for quiet. */
   noise: { discarded: number; keptNoisy: number; waitedMs: number; foreignCoresMean: number };
   arms: Record<Arm, ArmSummary>;
+  /** The Django-mode warm burst's wall ÷ the JWT warm burst's in the same round: what the mode costs. */
+  djangoVsJwt: Paired;
   /** Every round's raw figures (not saved: the summaries are). */
   rounds: Record<Arm, RoundRecord[]>;
 }
@@ -99,7 +118,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   const scripts = { ...bundles.scripts, ...(edgeAuthScript ? { 'edge-auth': edgeAuthScript } : {}) };
   try {
     signal?.throwIfAborted();
-    log('starting the stack (database, protocol servers, seven workerd instances)');
+    log('starting the stack (database, protocol servers, eight workerd instances)');
     const stack = await startBenchStack({ redisUrl, postgresAdminUrl, ...settings, scripts });
     const gc = createGcMeter();
     try {

@@ -1,14 +1,14 @@
 // One load shape of a run: its users, how each arm's burst is prepared (the
 // cache states), the burst with the counters around it, and its rounds,
 // measured again when the machine was disturbed (noise.ts).
-import type { WriteLogEntry } from '../dev/write-log';
 import type { Login } from '../tools/harness/logins';
-import { ARMS, type Arm, armOrder } from './arms';
+import { ARMS, type Arm, armOrder, DJANGO_ARM, EDGE_AUTH_ARMS } from './arms';
+import { difference, writeFigures } from './counts';
 import { burst, readCounters, settle } from './measure';
 import type { GcMeter, NoiseMeter } from './noise';
 import type { BenchSettings, Scenario, ScenarioResult } from './run';
 import type { BenchStack, Target } from './stack';
-import { type RoundRecord, summarizeShape } from './stats';
+import { pairedWalls, type RoundRecord, summarizeShape } from './stats';
 
 /** A Redis entry must have at least this long to live when a burst starts. */
 const WARM_MIN_TTL_MS = 3000;
@@ -38,8 +38,9 @@ export function shapeRun(ctx: ShapeContext, scenario: Scenario) {
   const userIds = (arm: Arm, tag: string) =>
     Array.from({ length: scenario.users }, (_, u) => `${name(arm)}-${shape}${tag}-${u}`);
   const addUsers = async (arm: Arm, ids: string[]) => {
-    await stack.addUsers(ids);
-    if (arm.startsWith('edge-auth')) ctx.edgeAuthUsers.push(...ids);
+    await stack.addUsers(arm, ids);
+    // The touch check reads the write log on `users`: the Django-mode arm's users are in auth_user.
+    if ((EDGE_AUTH_ARMS as readonly Arm[]).includes(arm)) ctx.edgeAuthUsers.push(...ids);
   };
   /** Logins that keep their session over the run; per arm, one per request, used only to warm its origin connections. */
   const fixed = new Map<Arm, Login[]>();
@@ -55,14 +56,18 @@ export function shapeRun(ctx: ShapeContext, scenario: Scenario) {
     // New users each round for cold, and for L1 miss too: the primer's load then claims their touch
     // marker afresh, so no marker of an earlier round can expire between the priming and the burst
     // (which would make a due touch, a correct write, land in a burst meant to measure warm reads).
-    const fresh = arm !== 'edge-auth:l1';
+    // And for Django mode, whose cookie names no user, so a load cannot read the user's marker with
+    // the session: the isolate's own record of the claim (as long-lived as an L1 entry) stands in.
+    // A new session of a user this isolate served less than an L1 TTL ago would outlive that record
+    // and re-check the marker in the background during the burst; a production user's session does not.
+    const fresh = arm === 'edge-auth:redis' || arm === 'edge-auth:cold' || arm === DJANGO_ARM;
     const ids = userIds(arm, fresh ? `-${tag}` : '');
     if (fresh) await addUsers(arm, ids);
-    const logins = await stack.login(ids, tag);
+    const logins = await stack.login(arm, ids, tag);
     if (arm !== 'edge-auth:cold') {
-      // L1 hit: this isolate loads the new session itself (its L1 lives 2 s from here);
-      // L1 miss: the primer does, so only Redis has it.
-      const loader = arm === 'edge-auth:l1' ? stack.targets[arm] : stack.primer;
+      // L1 hit (JWT or Django): this isolate loads the new session itself (its L1 lives 2 s from
+      // here); L1 miss: the primer does, so only Redis has it.
+      const loader = arm === 'edge-auth:redis' ? stack.primer : stack.targets[arm];
       await prime(loader, logins);
       await settle(() => readCounters(stack, loader), QUIET_MS);
       for (const { sessionId } of logins) {
@@ -106,7 +111,12 @@ export function shapeRun(ctx: ShapeContext, scenario: Scenario) {
       redisCommands: difference(after.redisCommands, before.redisCommands),
       sqlRequests: after.sqlRequests - before.sqlRequests,
       statements: difference(after.statements, before.statements),
-      ...writeFigures(await stack.writeLog.entries({ after: before.logPosition, users })),
+      ...writeFigures(
+        (await stack.writeLog.entries({ after: before.logPosition, users })).map((e) => ({
+          userId: e.userId,
+          atMs: e.writtenAtMs,
+        })),
+      ),
     };
   };
 
@@ -119,14 +129,14 @@ export function shapeRun(ctx: ShapeContext, scenario: Scenario) {
           (_, i) => `${name(arm)}-${shape}-pool-${i}`,
         );
         await addUsers(arm, warmers);
-        poolWarmers.set(arm, await stack.login(warmers, 'pool'));
+        poolWarmers.set(arm, await stack.login(arm, warmers, 'pool'));
       }
       for (const arm of ARMS) {
-        if (arm === 'edge-auth:cold' || arm === 'edge-auth:redis') continue; // new users every round
+        if (arm === 'edge-auth:cold' || arm === 'edge-auth:redis' || arm === DJANGO_ARM) continue; // new users every round
         const ids = userIds(arm, '');
         await addUsers(arm, ids);
-        // edge-auth's warm arm gets a new session every round; the others keep this one.
-        if (!arm.startsWith('edge-auth')) fixed.set(arm, await stack.login(ids, 'fixed'));
+        // edge-auth's warm arms get a new session every round; the others keep this one.
+        if (!arm.startsWith('edge-auth')) fixed.set(arm, await stack.login(arm, ids, 'fixed'));
       }
     },
     /** One burst of every arm, not measured. */
@@ -173,6 +183,7 @@ export function shapeRun(ctx: ShapeContext, scenario: Scenario) {
         roundsCompleted: rounds.convoy.length,
         noise: { discarded, keptNoisy, waitedMs, foreignCoresMean },
         arms: summarizeShape(rounds),
+        djangoVsJwt: pairedWalls(rounds[DJANGO_ARM], rounds['edge-auth:l1']),
         rounds,
       };
     },
@@ -188,24 +199,4 @@ async function prime(target: Target, logins: Login[], why = 'prime') {
       if (res.status !== 200) throw new Error(`${why} request answered ${res.status}`);
     }),
   );
-}
-
-function difference(after: Record<string, number>, before: Record<string, number>) {
-  const out: Record<string, number> = {};
-  for (const [k, n] of Object.entries(after)) if (n !== (before[k] ?? 0)) out[k] = n - (before[k] ?? 0);
-  return out;
-}
-
-/** Rows written, the most-written user's count and the mean gap between one user's writes. */
-function writeFigures(entries: WriteLogEntry[]) {
-  const times = new Map<string, number[]>();
-  for (const e of entries) times.set(e.userId, [...(times.get(e.userId) ?? []), e.writtenAtMs]);
-  const gaps = [...times.values()]
-    .filter((t) => t.length > 1)
-    .map((t) => (Math.max(...t) - Math.min(...t)) / (t.length - 1));
-  return {
-    rows: entries.length,
-    maxRowsPerUser: Math.max(0, ...[...times.values()].map((t) => t.length)),
-    writeSpacingMs: gaps.length > 0 ? gaps.reduce((a, b) => a + b, 0) / gaps.length : null,
-  };
 }

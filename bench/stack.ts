@@ -2,14 +2,16 @@
 // per arm, each with its own Upstash and Neon servers (so their counters are
 // that arm's alone) on the same Redis and database. One more edge-auth
 // instance, the primer, fills Redis for the "L1 miss" arm without touching the
-// measured isolate's L1.
+// measured isolate's L1. The Django-mode arm runs the same bundle on Django's
+// tables in the same database, its credential the `sessionid` cookie.
 import { Redis } from '@upstash/redis';
 import { type ProtocolServers, startLocalStack } from '../dev/stack';
 import type { Env } from '../src/env';
 import { addUsers, openSessions } from '../tools/harness/logins';
 import { cpuMs } from '../tools/harness/proc';
 import { startWorkerd, type Workerd } from '../tools/harness/workerd';
-import { ARMS, type Arm, type Variant, variantOf } from './arms';
+import { ARMS, type Arm, DJANGO_ARM, type Variant, variantOf } from './arms';
+import { djangoLogins } from './django-logins';
 import { startBenchOrigin } from './origin';
 import type { ConvoyEnv } from './workers/convoy';
 
@@ -28,7 +30,10 @@ export interface StackOptions {
   l1CacheTtlSeconds: number;
 }
 
-/** One Worker instance (its own workerd) and the protocol servers only it talks to. */
+/**
+ * One Worker instance (its own workerd) and the protocol servers only it talks to. `fetch` sends
+ * the login's token as the arm's credential: `Authorization: Bearer`, or Django's `sessionid` cookie.
+ */
 export type Target = ProtocolServers & Pick<Workerd, 'fetch' | 'pid'> & { cpuMs(): number };
 
 /**
@@ -77,20 +82,36 @@ export async function startBenchStack(opts: StackOptions) {
       L1_CACHE_TTL_SECONDS: String(opts.l1CacheTtlSeconds),
     } satisfies Env;
   };
-  // One at a time, so each pid is the one new workerd child.
-  const start = async (variant: Variant, servers: ProtocolServers, extra = {}): Promise<Target> => {
+  // One at a time, so each pid is the one new workerd child. With `cookie`, the token is sent as
+  // that cookie (Django's `sessionid`) instead of a Bearer header.
+  const start = async (
+    variant: Variant,
+    servers: ProtocolServers,
+    extra: Record<string, string> = {},
+    cookie?: string,
+  ): Promise<Target> => {
     const w = await startWorkerd({
       script: opts.scripts[variant],
       bindings: { ...bindings(variant, servers), ...extra },
     });
     workers.push(w);
-    return { ...servers, fetch: w.fetch, pid: w.pid, cpuMs: () => cpuMs(w.pid) };
+    return {
+      ...servers,
+      fetch: cookie ? withCookie(w, cookie) : w.fetch,
+      pid: w.pid,
+      cpuMs: () => cpuMs(w.pid),
+    };
   };
 
   try {
+    const django = await djangoLogins(local.pool);
     const targets = {} as Record<Arm, Target>;
     for (const [i, arm] of ARMS.entries()) {
-      targets[arm] = await start(variantOf(arm), i === 0 ? local : await local.startServers());
+      const servers = i === 0 ? local : await local.startServers();
+      targets[arm] =
+        arm === DJANGO_ARM
+          ? await start('edge-auth', servers, django.bindings, 'sessionid')
+          : await start(variantOf(arm), servers);
     }
     // Same bundle and Redis keys as edge-auth, own servers (its traffic never shows in the arms'
     // counters) and no L1 of its own: its misses write the entries the L1-miss isolate then reads.
@@ -102,8 +123,13 @@ export async function startBenchStack(opts: StackOptions) {
       primer,
       /** Remaining TTL (ms) of a session's cache entry in edge-auth's Redis; negative when absent. */
       sessionTtlMs: (sid: string) => cache.pttl(`${local.prefix}session:${sid}`),
-      addUsers: (userIds: string[]) => addUsers(local.pool, userIds),
-      login: (userIds: string[], tag: string) => openSessions(local.pool, userIds, JWT_SECRET, tag),
+      /** Users of `arm`: edge-auth's `users`, or Django's `auth_user` for the Django-mode arm. */
+      addUsers: async (arm: Arm, userIds: string[]) => {
+        await (arm === DJANGO_ARM ? django.addUsers(userIds) : addUsers(local.pool, userIds));
+      },
+      /** A new session for each user, in the arm's credential. */
+      login: (arm: Arm, userIds: string[], tag: string) =>
+        arm === DJANGO_ARM ? django.login(userIds, tag) : openSessions(local.pool, userIds, JWT_SECRET, tag),
       /** last_login writes as the database saw them (a trigger). */
       writeLog: local.writeLog,
       async postgresVersion(): Promise<string> {
@@ -119,3 +145,13 @@ export async function startBenchStack(opts: StackOptions) {
 }
 
 export type BenchStack = Awaited<ReturnType<typeof startBenchStack>>;
+
+/**
+ * A workerd's `fetch` that sends the token as the cookie `name` (Django's `sessionid`), not as a
+ * Bearer header.
+ * @example const fetch = withCookie(worker, 'sessionid'); await fetch('/api/orders', sessionKey);
+ */
+export function withCookie(worker: Workerd, name: string): Workerd['fetch'] {
+  return (path, token) =>
+    worker.mf.dispatchFetch(`http://edge.bench${path}`, { headers: { Cookie: `${name}=${token}` } });
+}

@@ -73,7 +73,7 @@ export interface ArmSummary {
   /** Mean over rounds that wrote a user at least twice; NaN when none did. */
   writeSpacingMs: number;
   /** This arm's burst wall ÷ passthrough's in the same round, over rounds: robust to one slow burst. */
-  pairedWall: { q25: number; median: number; q75: number };
+  pairedWall: Paired;
 }
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
@@ -96,6 +96,25 @@ function burstCounts(r: RoundRecord): Record<(typeof BURST_COUNTS)[number], numb
   };
 }
 
+/** Quartiles of a ratio taken round by round. */
+export interface Paired {
+  q25: number;
+  median: number;
+  q75: number;
+}
+
+/**
+ * Each round's burst wall ÷ `base`'s in the same round, over rounds (rounds without a partner skipped).
+ * @example pairedWalls(rounds['edge-auth:django'], rounds['edge-auth:l1']).median // ≈ 1
+ */
+export function pairedWalls(rounds: readonly RoundRecord[], base: readonly RoundRecord[]): Paired {
+  const ratios = rounds
+    .map((r, i) => r.wallMs / (base[i]?.wallMs ?? Number.NaN))
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+  return { q25: quantile(ratios, 0.25), median: quantile(ratios, 0.5), q75: quantile(ratios, 0.75) };
+}
+
 /**
  * Summarises the rounds of one arm; `base` (passthrough's rounds of the same shape) pairs the walls.
  * @example summarize(rounds.convoy, rounds.passthrough).p99 // ms
@@ -104,10 +123,6 @@ export function summarize(rounds: readonly RoundRecord[], base: readonly RoundRe
   const all = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const counts = rounds.map(burstCounts);
   const perRequest = (n: number) => (all.length === 0 ? Number.NaN : n / all.length);
-  const paired = rounds
-    .map((r, i) => r.wallMs / (base[i]?.wallMs ?? Number.NaN))
-    .filter(Number.isFinite)
-    .sort((a, b) => a - b);
   const spacings = rounds.flatMap((r) => (r.writeSpacingMs === null ? [] : [r.writeSpacingMs]));
   return {
     rounds: rounds.length,
@@ -127,7 +142,7 @@ export function summarize(rounds: readonly RoundRecord[], base: readonly RoundRe
     served: addCounts(rounds.map((r) => r.served)),
     maxRowsPerUser: Math.max(0, ...rounds.map((r) => r.maxRowsPerUser)),
     writeSpacingMs: spacings.length === 0 ? Number.NaN : sum(spacings) / spacings.length,
-    pairedWall: { q25: quantile(paired, 0.25), median: quantile(paired, 0.5), q75: quantile(paired, 0.75) },
+    pairedWall: pairedWalls(rounds, base),
   };
 }
 

@@ -2,7 +2,7 @@
 // against what bound, pass or fail. Nothing here is loosened to make a run
 // pass: a missing shape is "not run", never a pass.
 import { fixed, formatNumber, times } from '../tools/harness/format';
-import { ARM_LABELS, type Arm, EDGE_AUTH_ARMS } from './arms';
+import { ARM_LABELS, type Arm, DJANGO_ARM, EDGE_AUTH_ARMS } from './arms';
 import type { BenchResult, ScenarioResult } from './run';
 
 /** One judged target. */
@@ -96,10 +96,24 @@ export function judgeTargets(result: Judged): TargetResult[] {
         pass: EDGE_AUTH_ARMS.every((a) => ratio(a) <= 1.2),
       };
     });
+  // Issue #16: a warm request in Django session mode costs what a warm JWT request costs.
+  const modes = (largest === undefined ? [] : [shapeOf(result, 1, largest), shapeOf(result, largest, 1)]).map(
+    (sc) => {
+      const s = sc as Shape;
+      const { median, q25, q75 } = s.djangoVsJwt;
+      return {
+        id: `django ÷ jwt ${s.users}x${s.concurrency}`,
+        target: `Django-mode warm burst ≤ 1.2 × JWT warm burst (wall, paired by round, median), ${shapeName(s)}`,
+        measured: `${times(median)} (quartiles ${times(q25)}–${times(q75)}); p50 ${fixed(s.arms[DJANGO_ARM].p50)} vs ${fixed(s.arms['edge-auth:l1'].p50)} ms`,
+        pass: median <= 1.2,
+      };
+    },
+  );
   return [
     ...(throughput.length
       ? throughput
       : [notRun('throughput', 'warm (L1 hit) throughput ≥ 0.9 × passthrough')]),
+    ...(modes.length ? modes : [notRun('django ÷ jwt', 'Django-mode warm burst ≤ 1.2 × JWT warm burst')]),
     tail,
     ...(same.length
       ? same
@@ -109,7 +123,7 @@ export function judgeTargets(result: Judged): TargetResult[] {
 }
 
 function counts(result: Judged): TargetResult[] {
-  const of = (arm: 'edge-auth:l1' | 'edge-auth:redis' | 'edge-auth:cold') =>
+  const of = (arm: (typeof EDGE_AUTH_ARMS)[number] | typeof DJANGO_ARM) =>
     result.scenarios.map((s) => ({ s, a: s.arms[arm] }));
   // Per-burst means × bursts are whole counts again (rounded: they went through a division).
   const total = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0));
@@ -141,6 +155,12 @@ function counts(result: Judged): TargetResult[] {
   const warmWrites = total(warm.map(({ a }) => a.perBurst.redisWrites.mean * a.rounds));
   const warmUpdates = total(warm.map(({ a }) => a.perBurst.updates.mean * a.rounds));
   const warmRequests = total(warm.map(({ a }) => a.requests));
+  const django = of(DJANGO_ARM);
+  const djangoTrips = total(
+    django.map(({ a }) => (a.perBurst.redisRequests.mean + a.perBurst.sqlRequests.mean) * a.rounds),
+  );
+  const djangoRequests = total(django.map(({ a }) => a.requests));
+  const djangoNotL1 = total(django.map(({ a }) => a.requests - (a.served.l1 ?? 0)));
   const t = result.touches;
   const coldOk = of('edge-auth:cold').every(
     ({ s, a }) => a.perBurst.updates.min === s.users && a.perBurst.updates.max === s.users,
@@ -151,6 +171,12 @@ function counts(result: Judged): TargetResult[] {
       target: '0 Redis round trips per request on an L1 hit',
       measured: `${l1Trips} in ${l1Requests} requests; ${notL1} not served from L1`,
       pass: l1Requests > 0 && l1Trips === 0 && notL1 === 0,
+    },
+    {
+      id: 'Django mode, L1 hit',
+      target: 'Django mode: 0 Redis and 0 SQL round trips per request on an L1 hit',
+      measured: `${djangoTrips} in ${djangoRequests} requests; ${djangoNotL1} not served from L1`,
+      pass: djangoRequests > 0 && djangoTrips === 0 && djangoNotL1 === 0,
     },
     {
       id: 'Redis reads, L1 miss',

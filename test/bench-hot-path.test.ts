@@ -1,24 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { formatHotPath, measureHotPath } from '../bench/hot-path/measure';
+import { HOT_PATH_VARIANTS } from '../bench/workers/hot-path-fixture';
 
 /**
  * `npm run bench:hot-path` end to end with tiny parameters: the Worker is
- * bundled, both loops answer 200 for every request, edge-auth's from L1
- * (measureHotPath throws otherwise), and the report names both variants.
- * Never a timing assertion: the machine is shared.
+ * bundled, every loop answers 200 for every request, edge-auth's from L1, the
+ * origin sees a new assertion on every request of the signing loop and one
+ * only in the cached loop (measureHotPath throws otherwise), and the report
+ * names every variant. Never a timing assertion: the machine is shared.
  */
 describe('npm run bench:hot-path (smoke)', () => {
-  it('2 rounds of 300 requests per variant: every request 200, edge-auth served from L1', async () => {
+  it('2 rounds of 300 requests per variant: every request 200 from L1, assertions signed or cached', async () => {
     const options = { n: 300, rounds: 2 };
     const result = await measureHotPath(options);
-    expect(result['edge-auth']).toHaveLength(2);
-    expect(result.forward).toHaveLength(2);
-    for (const figure of [...result['edge-auth'], ...result.forward])
-      expect(figure).toBeGreaterThanOrEqual(0);
+    expect(Object.keys(result).sort()).toEqual([...HOT_PATH_VARIANTS].sort());
+    for (const variant of HOT_PATH_VARIANTS) {
+      expect(result[variant], variant).toHaveLength(2);
+      for (const figure of result[variant]) expect(figure, variant).toBeGreaterThanOrEqual(0);
+    }
 
     const report = formatHotPath(result, options);
-    expect(report).toContain('forward() alone');
-    expect(report).toContain('edge-auth app, L1 hit');
-    expect(report).toContain('2 rounds × 300 requests');
+    for (const line of [
+      'forward() alone',
+      'edge-auth app, L1 hit',
+      'new URL each time: signs',
+      'the same URL: cached',
+      'signing adds (paired)',
+      '2 rounds × 300 requests',
+    ])
+      expect(report).toContain(line);
   }, 60_000);
 });

@@ -12,7 +12,7 @@ import { machineFacts } from '../tools/harness/facts';
  * timings (the machine is shared).
  */
 describe('npm run bench (smoke)', () => {
-  it('2 rounds of 1 user × 5 and 3 users × 1: every arm reports; the counts hold', async () => {
+  it('2 rounds of 1 user × 5 and 3 users × 1: every arm reports, Django mode too; the counts hold', async () => {
     const result = await runBenchmark({
       redisUrl: inject('redisUrl'),
       postgresAdminUrl: inject('postgresAdminUrl'),
@@ -47,11 +47,15 @@ describe('npm run bench (smoke)', () => {
         expect(round).toMatchObject({ rows: n, maxRowsPerUser: scenario.concurrency, sqlRequests: n });
         expect(round.statements.UPDATE).toBe(n);
       }
-      // L1 hit: no Redis at all, every answer from this isolate's L1.
-      for (const round of rounds['edge-auth:l1']) {
-        expect(round).toMatchObject({ redisRequests: 0, redisCommands: {}, sqlRequests: 0, rows: 0 });
-        expect(round.served).toEqual({ l1: n });
+      // L1 hit, with edge-auth's JWT or with Django's sessionid cookie: no Redis, no SQL, every
+      // answer from this isolate's L1.
+      for (const arm of ['edge-auth:l1', 'edge-auth:django'] as const) {
+        for (const round of rounds[arm]) {
+          expect(round, arm).toMatchObject({ redisRequests: 0, redisCommands: {}, sqlRequests: 0, rows: 0 });
+          expect(round.served, arm).toEqual({ l1: n });
+        }
       }
+      expect(scenario.djangoVsJwt.median).toBeGreaterThan(0);
       // L1 miss: one MGET per user (one user's concurrent misses share it), nothing written.
       for (const round of rounds['edge-auth:redis']) {
         expect(round).toMatchObject({ redisRequests: scenario.users, sqlRequests: 0, rows: 0 });
@@ -86,6 +90,7 @@ describe('npm run bench (smoke)', () => {
     const judged = Object.fromEntries(judgeTargets(result).map((t) => [t.id, t.pass]));
     expect(judged).toMatchObject({
       'Redis RT, L1 hit': true,
+      'Django mode, L1 hit': true,
       'Redis reads, L1 miss': true,
       'Redis writes, warm': true,
       'UPDATE per user per interval': true,

@@ -195,8 +195,13 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
           'live' in loaded.entry && (claims.sub === undefined || loaded.entry.live.user.id === claims.sub);
         // A logout answered in this isolate while the load was in flight wins: the load may predate it.
         known = revokedHere(claims.sid) ?? { entry: loaded.entry, touchMarked: owned && loaded.touchMarked };
-        if (led && known.entry === loaded.entry)
+        if (led && known.entry === loaded.entry) {
           l1?.set(claims.sid, known, { ifAbsent: 'live' in known.entry });
+          // A session read without its marker (a Django key names no user): this isolate's record of
+          // the user's touch must live as long as the new L1 entry, or a later hit reads the marker.
+          const owner = 'live' in known.entry ? known.entry.live.user.id : undefined;
+          if (known.touchMarked === undefined && owner && touched?.get(owner)) touched.set(owner, true);
+        }
       }
 
       const verdict = judge(known.entry, claims, at);

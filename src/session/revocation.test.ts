@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { mintToken } from '../../dev/tokens';
-import { bearer, memoryApp, SECRET, T0 } from '../../test/support/memory-app';
+import { instrumentCache } from '../../test/support/instrument';
+import { bearer, memoryApp, profile, SECRET, T0 } from '../../test/support/memory-app';
 import { createAuthenticator } from './authenticator';
 import { REVOKED_ENTRY_MIN_TTL_SECONDS } from './load';
+import { createMemorySessionCache } from './memory-cache';
+import { createMemorySessionStore } from './memory-store';
 
 type App = ReturnType<typeof memoryApp>;
 
@@ -189,5 +192,35 @@ describe('a revocation lasts as long as the credential', () => {
     // The memory app's tokens live an hour: the entry lives until then, not the 60 s minimum.
     expect(entry?.expiresAt).toBe(t.clock.now + 3600_000);
     expect(REVOKED_ENTRY_MIN_TTL_SECONDS * 1000).toBeLessThan(3600_000);
+  });
+});
+
+describe('a credential that names no user (a Django session key)', () => {
+  it('a second session of the same user loaded later is served from L1 with no marker read for its whole L1 life', async () => {
+    const clock = { now: T0 };
+    const now = () => clock.now;
+    const cache = instrumentCache(createMemorySessionCache({ now }));
+    const store = createMemorySessionStore({
+      now,
+      users: new Map([['u1', { ...profile('u1'), lastLogin: null }]]),
+      sessions: new Map([
+        ['k1', { id: 'k1', userId: 'u1', expiresAt: T0 + 3600_000 }],
+        ['k2', { id: 'k2', userId: 'u1', expiresAt: T0 + 3600_000 }],
+      ]),
+    });
+    const auth = createAuthenticator({ cache, store, cacheTtlSeconds: 10, touchIntervalSeconds: 300, now });
+    const credential = (sid: string) => ({ sid, sub: undefined, exp: Number.POSITIVE_INFINITY });
+    const settle = async (r: { pending?: Promise<void> | undefined }) => r.pending && (await r.pending);
+    await settle(await auth.authenticate(credential('k1'))); // touch scheduled: the isolate records it
+    clock.now = T0 + 1_500;
+    await settle(await auth.authenticate(credential('k2'))); // the same user's other session, loaded
+    const reads = cache.stats.reads;
+    for (const at of [T0 + 2_500, T0 + 3_400]) {
+      clock.now = at;
+      const hit = await auth.authenticate(credential('k2'));
+      expect(hit).toMatchObject({ ok: true, served: 'l1', touch: 'marked' });
+      expect(hit.pending).toBeUndefined();
+    }
+    expect(cache.stats.reads).toBe(reads);
   });
 });
